@@ -1,0 +1,46 @@
+# One entry point for people and CI. Everything installs itself on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export ALERTSVC_ENV ?= development
+
+.PHONY: run test lint fmt typecheck bench migrate worker demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/alertsvc db upgrade
+
+demo: migrate
+	$(BIN)/alertsvc demo
+
+run: migrate
+	$(BIN)/alertsvc demo
+	$(BIN)/alertsvc serve --bind $${ALERTSVC_BIND:-127.0.0.1:8000}
+
+worker: migrate
+	$(BIN)/alertsvc worker
+
+lint: $(STAMP)
+	$(BIN)/ruff check alertsvc tests bench migrations
+	$(BIN)/ruff format --check alertsvc tests bench migrations
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: $(STAMP)
+	$(BIN)/ruff format alertsvc tests bench migrations
+	$(BIN)/ruff check --fix alertsvc tests bench migrations
+
+test: lint
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage

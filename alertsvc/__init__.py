@@ -1,0 +1,58 @@
+"""alertsvc: gentle, explainable school-hours reminders for teens' apps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask
+
+from alertsvc.clock import Clock, utc_now
+from alertsvc.config import Settings
+from alertsvc.db.session import make_engine, make_session_factory
+from alertsvc.runtime import Runtime
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Flask:
+    """Wire settings, the database, blueprints and error handling — nothing else."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=1024 * 1024 + 4096,
+        JSON_SORT_KEYS=False,
+        WTF_CSRF_ENABLED=settings.csrf_enabled,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    engine = make_engine(settings)
+    app.extensions["alertsvc"] = Runtime(settings, engine, make_session_factory(engine), clock)
+
+    from alertsvc import edge, http
+    from alertsvc.services import accounts
+
+    if settings.fast_password_hashing:
+        accounts.use_fast_hashing()
+
+    edge.init_app(app)
+    http.init_app(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    if settings.proxy_count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
+    return app
+
+
+def _blueprints() -> list[Blueprint]:
+    from alertsvc.api import health, openapi, parents
+
+    return [health.blueprint, openapi.blueprint, parents.blueprint]

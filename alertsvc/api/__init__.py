@@ -1,0 +1,1 @@
+"""The JSON API (SPEC §5): parse, call one service, serialize."""

@@ -1,0 +1,116 @@
+"""Reading requests into validated models and writing JSON answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import orjson
+from flask import Response, request
+from pydantic import BaseModel, ValidationError
+
+from alertsvc.api.problems import Problem, validation_problem
+from alertsvc.domain.schedule import FieldError
+
+M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
+
+JSON_BODY_LIMIT = 64 * 1024
+ICS_BODY_LIMIT = 1024 * 1024
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "is required",
+}
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """Pydantic's `('weekly', 'mon', 1, 'start')` -> `weekly.mon[1].start`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "body"
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    errors = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        message = _MESSAGES.get(error["type"], error["msg"])
+        errors.append(FieldError(field_path(loc), message))
+    return errors
+
+
+def validate(model: type[M], data: Any) -> M:
+    """Validate already-decoded data (query strings, form values) into a model, or 422."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(field_errors(exc)) from None
+
+
+def read_body(limit: int = JSON_BODY_LIMIT) -> bytes:
+    length = request.content_length
+    if length is not None and length > limit:
+        raise Problem(413, "Payload too large", f"Bodies are limited to {limit} bytes.")
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise Problem(413, "Payload too large", f"Bodies are limited to {limit} bytes.")
+    return raw
+
+
+def parse_json(model: type[M], *, allow_empty: bool = False) -> M:
+    """The request's JSON body as a model: 400 malformed or wrong type, 413 too big, 422 invalid."""
+    raw = read_body()
+    if not raw.strip() and allow_empty:
+        raw = b"{}"
+    elif request.mimetype != "application/json":
+        raise Problem(400, "Bad request", "Send the body as application/json.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise Problem(400, "Bad request", "The body is not valid JSON.") from None
+        raise validation_problem(field_errors(exc)) from None
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = Response(orjson.dumps(data), status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def model_response(model: BaseModel | list[Any], status: int = 200) -> Response:
+    if isinstance(model, list):
+        return json_response([m.model_dump(mode="json") for m in model], status)
+    return json_response(model.model_dump(mode="json"), status)
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """What the OpenAPI document says of one route; read off the same models that validate."""
+
+    summary: str
+    auth: str | None = None  # "parent", "device", "admin" or None
+    body: type[BaseModel] | None = None
+    body_media: str = "application/json"
+    query: type[BaseModel] | None = None
+    responses: dict[int, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+
+def documented(doc: Doc) -> Callable[[F], F]:
+    def mark(view: F) -> F:
+        view.__openapi__ = doc  # type: ignore[attr-defined]
+        return view
+
+    return mark

@@ -1,0 +1,1 @@
+"""Persistence: typed rows, the engine and session, and repositories that translate rows."""

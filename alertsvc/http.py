@@ -1,0 +1,91 @@
+"""Cross-cutting HTTP behaviour: problem answers for every error, and security headers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, request
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from alertsvc.api.problems import Problem
+
+log = logging.getLogger("alertsvc")
+
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def wants_json() -> bool:
+    path = request.path
+    return path.startswith(("/v1/", "/healthz", "/readyz", "/metrics")) or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _render(problem: Problem) -> Response:
+    if wants_json():
+        return problem.response()
+    from alertsvc.web.errors import render_problem_page
+
+    return render_problem_page(problem)
+
+
+def _problem(problem: Problem) -> Response:
+    return _render(problem)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    detail = "The request body is too large." if status == 413 else (exc.description or exc.name)
+    response = _render(Problem(status, exc.name, detail))
+    for name, value in exc.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
+
+
+def _database_down(exc: Exception) -> Response:
+    log.error("database unavailable: %s", str(exc).splitlines()[0][:200])
+    return _render(
+        Problem(
+            503,
+            "Service unavailable",
+            "The database is unreachable right now; try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+    )
+
+
+def _integrity(_exc: IntegrityError) -> Response:
+    # Services check before they write; this only answers a lost race between two requests.
+    return _render(Problem(409, "Conflict", "The change conflicts with another one; retry."))
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return _render(Problem(500, "Internal server error", "Something went wrong on our side."))
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Content-Security-Policy", _CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if g.get("authenticated") or "Authorization" in request.headers:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Problem, _problem)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(IntegrityError, _integrity)
+    for db_error in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(db_error, _database_down)
+    app.register_error_handler(Exception, _unexpected)
+    app.after_request(_security_headers)

@@ -1,0 +1,1 @@
+"""Server-rendered pages for parents and admins (SPEC §6)."""

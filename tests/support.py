@@ -1,0 +1,61 @@
+"""Shared test helpers: a settable clock and a small API client wrapper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand; pass it to create_app(clock=...)."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 13, 5, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, instant: datetime) -> None:
+        assert instant.tzinfo is not None
+        self.now = instant
+
+    def advance(self, **delta: float) -> None:
+        self.now = self.now + timedelta(**delta)
+
+
+@dataclass
+class Api:
+    """A test client that sends JSON and a bearer token."""
+
+    client: FlaskClient
+    token: str | None = None
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        token = token if token is not None else self.token
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(self, method: str, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        headers = {**self._headers(kwargs.pop("token", None)), **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.request("POST", path, json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.request("PUT", path, json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.request("PATCH", path, json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("DELETE", path, **kwargs)
+
+    def as_(self, token: str | None) -> Api:
+        return Api(self.client, token)
