@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     engine = make_engine(settings)
     app.extensions["alertsvc"] = Runtime(settings, engine, make_session_factory(engine), clock)
 
-    from alertsvc import edge, http
+    from alertsvc import edge, http, web
     from alertsvc.services import accounts
 
     if settings.fast_password_hashing:
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
     edge.init_app(app)
     http.init_app(app)
+    web.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     if settings.proxy_count:
@@ -54,5 +55,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
 def _blueprints() -> list[Blueprint]:
     from alertsvc.api import health, openapi, parents
+    from alertsvc.web import public
+    from alertsvc.web.parent import auth as parent_auth
+    from alertsvc.web.parent import home as parent_home
 
-    return [health.blueprint, openapi.blueprint, parents.blueprint]
+    return [
+        health.blueprint,
+        openapi.blueprint,
+        parents.blueprint,
+        public.blueprint,
+        parent_auth.blueprint,
+        parent_home.blueprint,
+    ]

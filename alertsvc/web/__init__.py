@@ -1,1 +1,87 @@
 """Server-rendered pages for parents and admins (SPEC §6)."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from alertsvc.api.problems import Problem
+from alertsvc.runtime import Runtime
+
+PRODUCT_NAME = "School-hours reminders"
+
+csrf = CSRFProtect()
+
+# Browsers tag every request with where it came from (Fetch Metadata); a page form is only
+# ever posted from our own pages ("same-origin") or typed/bookmarked by the person ("none").
+_TRUSTED_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+def init_app(app: Flask) -> None:
+    """CSRF on every form, the cookie that carries the CSRF secret, and template helpers."""
+    runtime: Runtime = app.extensions["alertsvc"]
+    settings = runtime.settings
+    app.config.update(
+        # Flask's own signed cookie only carries the CSRF secret and flash messages; the login
+        # lives in a separate server-side session (alertsvc.web.session).
+        SESSION_COOKIE_NAME=(
+            "__Host-alertsvc-csrf" if settings.session_cookie_secure else "alertsvc_csrf"
+        ),
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # We decide per request below which requests need a token.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # Flask-WTF's HTTPS check wants a Referer, but http.py sends `Referrer-Policy:
+        # no-referrer`, so browsers send none (and `Origin: null`). The signed token plus the
+        # Fetch Metadata check below protect the forms without it.
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    csrf.init_app(app)
+    app.before_request(_protect_against_csrf)
+
+    from alertsvc.web import session
+
+    app.jinja_env.globals.update(product_name=PRODUCT_NAME, viewer=session.viewer)
+
+
+def needs_csrf_check() -> bool:
+    """Whether this request must prove it came from one of our forms.
+
+    The JSON API under /v1 authenticates only with an `Authorization: Bearer` header, which a
+    page on another site cannot make a browser send (it would need a CORS preflight that we
+    never grant), and ignores cookies. So a /v1 request that carries no login cookie carries
+    no ambient authority worth forging, whatever blueprint serves it and whether or not it
+    has a token (sign-up, pairing). We key the exemption on that, not on a list of API
+    blueprints: a new API blueprint works without being listed, and if a /v1 route ever
+    accepts the login cookie, requests that carry it are checked again.
+    """
+    from alertsvc import edge
+
+    if not request.path.startswith("/v1/"):
+        return True
+    return edge.settings().session_cookie_name in request.cookies
+
+
+def _protect_against_csrf() -> None:
+    from flask import current_app
+
+    config = current_app.config
+    if not config["WTF_CSRF_ENABLED"] or request.method not in config["WTF_CSRF_METHODS"]:
+        return
+    if request.endpoint is None or not needs_csrf_check():
+        return  # unknown routes answer 404/405 as usual
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in _TRUSTED_FETCH_SITES:
+        raise _stale_form("This form was sent from another site, so we did not accept it.")
+    try:
+        csrf.protect()
+    except CSRFError:
+        raise _stale_form(
+            "This form has expired or was not sent from this site. "
+            "Go back, reload the page and try again."
+        ) from None
+
+
+def _stale_form(detail: str) -> Problem:
+    return Problem(400, "Form not accepted", detail)

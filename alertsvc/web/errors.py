@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, g, render_template
 from jinja2 import TemplateNotFound
 from markupsafe import escape
 
@@ -10,6 +10,9 @@ from alertsvc.api.problems import Problem
 
 
 def render_problem_page(problem: Problem) -> Response:
+    if problem.status >= 500:
+        # The database may be what failed: the layout must not look the parent up again.
+        g.rendering_server_error = True
     try:
         html = render_template("error.html", problem=problem)
     except TemplateNotFound:

@@ -1,0 +1,86 @@
+"""Page forms: WTForms renders fields and carries the CSRF token; the rules are the API's.
+
+A form's values are validated with the same pydantic model that validates the JSON API's
+request, so each rule (a password's minimum length, what an email looks like) is written
+once; `check` turns that model's errors into friendly messages next to the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+from annotated_types import MinLen
+from flask_wtf import FlaskForm
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from wtforms import EmailField, PasswordField
+
+from alertsvc.api.parents import Credentials, SignUp
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class NewPassword(BaseModel):
+    """A new password follows the sign-up rule."""
+
+    password: Annotated[str, SignUp.model_fields["password"]]
+
+
+class CurrentPassword(BaseModel):
+    """The current password, checked like a log-in's."""
+
+    password: Annotated[str, Credentials.model_fields["password"]]
+
+
+def password_min_length() -> int:
+    """The sign-up rule's minimum, for the hint under the field."""
+    for rule in SignUp.model_fields["password"].metadata:
+        if isinstance(rule, MinLen):
+            return int(rule.min_length)
+    return 1  # pragma: no cover - SignUp always sets one
+
+
+class SignUpForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField("Email")
+    password = PasswordField("Password")
+
+
+class LogInForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField("Email")
+    password = PasswordField("Password")
+
+
+class PasswordForm(FlaskForm):  # type: ignore[misc]
+    current_password = PasswordField("Current password")
+    new_password = PasswordField("New password")
+
+
+def check(form: Any, model: type[M], fields: Mapping[str, str]) -> M | None:
+    """Validate form fields with `model` (`fields` maps model field -> form field).
+
+    Returns the model, or None after adding a message to each field that failed. Call it
+    after `form.validate_on_submit()`, which makes every field's `errors` a list.
+    """
+    data = {name: form[field].data or "" for name, field in fields.items()}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            field = form[fields[str(error["loc"][0])]]
+            field.errors.append(_message(error, str(field.label.text)))
+        return None
+
+
+def _message(error: ErrorDetails, label: str) -> str:
+    kind = error["type"]
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    if error.get("input") in ("", None):
+        return f"Enter your {label.lower()}."
+    if kind == "string_too_short":
+        return f"Use at least {ctx['min_length']} characters."
+    if kind == "string_too_long":
+        return f"Use at most {ctx['max_length']} characters."
+    if kind == "value_error" and "email" in label.lower():
+        return "Enter an email address in the form name@example.com."
+    return str(error["msg"])

@@ -1,0 +1,1 @@
+"""Pages for parents: signing up and in, and (next) their teens, schedules and history."""
