@@ -55,7 +55,7 @@ def test_unknown_page_is_an_html_error_page_in_the_layout(pages: Pages) -> None:
     response = pages.client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "Not Found" in response.get_data(as_text=True)
+    assert "Page not found" in response.get_data(as_text=True)
     assert 'href="/static/app.css"' in response.get_data(as_text=True)
 
 

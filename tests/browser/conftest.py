@@ -1,0 +1,185 @@
+"""Browser tests: the app on a real HTTP server in a thread, driven by Debian's Chromium.
+
+Playwright drives /usr/bin/chromium (never `playwright install`: no browser downloads). When
+Chromium or the playwright package is missing, the tests skip and say why.
+
+Fixtures for page tests:
+- `live_server`: the base URL of the app (CSRF on, rate limits on, a temp SQLite file).
+- `page`: a fresh browser context and page at desktop size with `base_url` set, so
+  `page.goto("/login")` works; a Content-Security-Policy violation or an uncaught script
+  error on any page fails the test.
+- `check_a11y(page)`: runs axe-core on the current page; fails on serious/critical issues.
+- `screenshot(page, name)`: full-page PNGs at 375x812 and 1280x800 under
+  test-artifacts/screenshots/, and fails if the phone layout scrolls sideways.
+- `new_email()`: an address nobody on the shared server has used yet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import create_engine
+from werkzeug.serving import make_server
+
+import alertsvc.db.models  # noqa: F401 - registers the tables
+from alertsvc import PROJECT_ROOT, create_app
+from alertsvc.config import RateLimits, Settings
+from alertsvc.db.base import Base
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+AXE_SCRIPT = HERE / "vendor" / "axe.min.js"
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 800}
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app behind a real werkzeug server on 127.0.0.1 and a free port."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'alertsvc.db'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    settings = Settings(
+        database_url=url,
+        secret_key="browser-test-secret",
+        environment="test",
+        csrf_enabled=True,
+        rate_limits=RateLimits(enabled=True),
+        fast_password_hashing=True,
+    )
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["alertsvc"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"chromium not installed: {CHROMIUM} is missing (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        pytest.skip(f"playwright not installed: {exc} (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+    # An init script runs outside the page's CSP, so axe needs no 'unsafe-inline' allowance.
+    context.add_init_script(path=AXE_SCRIPT)
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    opened.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not problems, "the pages broke their CSP or threw:\n" + "\n".join(problems)
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        targets = [node["target"] for node in violation["nodes"]][:5]
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}\n"
+            f"  {violation['helpUrl']}\n  at {json.dumps(targets)}"
+        )
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def check_a11y() -> Callable[[Page], None]:
+    """`check_a11y(page)`: axe-core finds no serious or critical violation on the page."""
+
+    def check(page: Page) -> None:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+        results = page.evaluate(
+            "async () => await window.axe.run(document, {resultTypes: ['violations']})"
+        )
+        blocking = [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        assert not blocking, f"axe found problems on {page.url}:\n{_describe(blocking)}"
+
+    return check
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], None]:
+    """`screenshot(page, name)`: phone and desktop PNGs of the current page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> None:
+        original = page.viewport_size or DESKTOP
+        try:
+            for size in (PHONE, DESKTOP):
+                page.set_viewport_size(size)
+                path = SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png"
+                page.screenshot(path=path, full_page=True)
+                overflow = page.evaluate(
+                    "() => document.documentElement.scrollWidth - window.innerWidth"
+                )
+                assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size}"
+        finally:
+            page.set_viewport_size(original)
+
+    return take
+
+
+_emails = itertools.count(1)
+
+
+@pytest.fixture
+def new_email() -> Callable[[], str]:
+    """Emails unique on the shared server, which keeps its database for the whole session."""
+    return lambda: f"parent{next(_emails)}@example.com"
