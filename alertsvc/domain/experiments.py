@@ -1,0 +1,348 @@
+"""Experiments: GrowthBook-compatible assignment, variant parameters and the conflict rule.
+
+Assignment is GrowthBook's hash v2 with the experiment key as the seed, its bucket ranges and
+`chooseVariation`, so an assignment can be reproduced with any GrowthBook SDK given the same
+key, teen id, weights and coverage (`traffic_percent / 100`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+# `decide()` owns the shape of what a variant changes; assignment produces it.
+from alertsvc.domain.decision import Arm, VariantParams
+from alertsvc.domain.schedule import FieldError, InvalidFieldsError
+
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+MIN_VARIANTS = 2
+MAX_VARIANTS = 10
+TITLE_MAX = 80
+BODY_MAX = 240
+MAX_TARGETS = 300
+# Integer parameters a variant may override, with the SPEC §4.2 bounds (inclusive).
+INT_PARAM_BOUNDS: Mapping[str, tuple[int, int]] = {
+    "grace_minutes": (0, 120),
+    "min_interval_minutes": (5, 480),
+    "max_per_day": (1, 50),
+}
+PARAM_NAMES: tuple[str, ...] = ("title", "body", *INT_PARAM_BOUNDS, "holdout")
+
+_KEY = re.compile(KEY_PATTERN)
+_COUNTRY = re.compile(COUNTRY_PATTERN)
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+
+
+# --- GrowthBook hashing and bucketing -------------------------------------------------------
+
+
+def fnv1a32(text: str) -> int:
+    """32-bit FNV-1a over UTF-16 code units, as GrowthBook's SDKs (JS `charCodeAt`) do."""
+    if text.isascii():
+        units: Iterable[int] = text.encode("ascii")
+    else:
+        # Non-BMP characters become two surrogate units; lone surrogates pass through.
+        data = text.encode("utf-16-le", "surrogatepass")
+        units = struct.unpack(f"<{len(data) // 2}H", data)
+    hval = _FNV_OFFSET
+    for unit in units:
+        hval = ((hval ^ unit) * _FNV_PRIME) & 0xFFFFFFFF
+    return hval
+
+
+def gb_hash(seed: str, value: str, version: int = 2) -> float | None:
+    """GrowthBook's `hash(seed, value, version)`: a number in [0, 1), or None for a bad version."""
+    if version == 2:
+        return (fnv1a32(str(fnv1a32(seed + value))) % 10000) / 10000
+    if version == 1:
+        return (fnv1a32(value + seed) % 1000) / 1000
+    return None
+
+
+def _usable_weights(weights: Sequence[float] | None, count: int) -> bool:
+    if weights is None or len(weights) != count:
+        return False
+    if not all(math.isfinite(w) and w >= 0 for w in weights):
+        return False
+    return 0.99 <= sum(weights) <= 1.01
+
+
+def bucket_ranges(
+    num_variations: int, coverage: float = 1.0, weights: Sequence[float] | None = None
+) -> list[tuple[float, float]]:
+    """GrowthBook's `getBucketRanges`: each range starts at its cumulative weight and is shrunk
+    from its start by `coverage`, so changing coverage never moves a teen between variants.
+    Weights that do not sum to about 1 fall back to equal weights, as in the SDKs."""
+    coverage = min(max(coverage, 0.0), 1.0)
+    if num_variations < 1:
+        return []
+    if weights is None or not _usable_weights(weights, num_variations):
+        weights = [1 / num_variations] * num_variations
+    ranges: list[tuple[float, float]] = []
+    cumulative = 0.0
+    for weight in weights:
+        start = cumulative
+        cumulative += weight
+        ranges.append((start, start + coverage * weight))
+    return ranges
+
+
+def choose_variation(n: float, ranges: Sequence[tuple[float, float]]) -> int:
+    """GrowthBook's `chooseVariation`: the index of the range holding `n`, or -1."""
+    for index, (start, end) in enumerate(ranges):
+        if start <= n < end:
+            return index
+    return -1
+
+
+# --- Values ---------------------------------------------------------------------------------
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.DRAFT: frozenset({Status.RUNNING}),
+    Status.RUNNING: frozenset({Status.PAUSED, Status.STOPPED}),
+    Status.PAUSED: frozenset({Status.RUNNING, Status.STOPPED}),
+    Status.STOPPED: frozenset(),
+}
+
+
+def can_transition(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def set_params(params: VariantParams) -> frozenset[str]:
+    """The parameter names a variant sets (`holdout` only when true)."""
+    return frozenset(params_json(params))
+
+
+def touched_params(params: VariantParams) -> frozenset[str]:
+    """The parameters a variant decides for its teens; a holdout decides all of them."""
+    return frozenset(PARAM_NAMES) if params.holdout else set_params(params)
+
+
+def params_json(params: VariantParams) -> dict[str, Any]:
+    """The overrides a variant sets, as stored and shown (unset ones left out)."""
+    data: dict[str, Any] = {
+        name: getattr(params, name)
+        for name in PARAM_NAMES
+        if name != "holdout" and getattr(params, name) is not None
+    }
+    if params.holdout:
+        data["holdout"] = True
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    key: str
+    weight: float
+    params: VariantParams
+
+
+@dataclass(frozen=True, slots=True)
+class Targeting:
+    """Who an experiment may reach; `None` means "any"."""
+
+    countries: frozenset[str] | None = None
+    timezones: frozenset[str] | None = None
+
+    def matches(self, country: str | None, timezone: str) -> bool:
+        if self.countries is not None and (country or "").upper() not in self.countries:
+            return False
+        return self.timezones is None or timezone in self.timezones
+
+    def overlaps(self, other: Targeting) -> bool:
+        """Whether some teen could match both (a country and a zone in both, or "any")."""
+        return _sets_meet(self.countries, other.countries) and _sets_meet(
+            self.timezones, other.timezones
+        )
+
+    def to_json(self) -> dict[str, Any] | None:
+        if self.countries is None and self.timezones is None:
+            return None
+        return {
+            "countries": sorted(self.countries) if self.countries is not None else None,
+            "timezones": sorted(self.timezones) if self.timezones is not None else None,
+        }
+
+
+def _sets_meet(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    return a is None or b is None or not a.isdisjoint(b)
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    key: str
+    status: Status
+    traffic_percent: int
+    variants: tuple[Variant, ...]
+    targeting: Targeting = Targeting()
+    description: str = ""
+
+    @property
+    def coverage(self) -> float:
+        return self.traffic_percent / 100
+
+    def normalized_weights(self) -> list[float]:
+        total = sum(v.weight for v in self.variants)
+        return [v.weight / total for v in self.variants]
+
+    def variant(self, key: str) -> Variant | None:
+        return next((v for v in self.variants if v.key == key), None)
+
+    def touched_params(self) -> frozenset[str]:
+        touched: frozenset[str] = frozenset()
+        for variant in self.variants:
+            touched |= touched_params(variant.params)
+        return touched
+
+
+# --- Assignment -----------------------------------------------------------------------------
+
+
+def bucket(experiment: Experiment, teen_id: str) -> float:
+    """The teen's hash v2 position for this experiment (seed = experiment key)."""
+    n = gb_hash(experiment.key, teen_id, 2)
+    assert n is not None  # noqa: S101 - version 2 always hashes
+    return n
+
+
+def hashed_variant(experiment: Experiment, teen_id: str) -> str | None:
+    """The variant the hash picks, ignoring targeting; None outside the traffic coverage."""
+    ranges = bucket_ranges(
+        len(experiment.variants), experiment.coverage, experiment.normalized_weights()
+    )
+    index = choose_variation(bucket(experiment, teen_id), ranges)
+    return experiment.variants[index].key if index >= 0 else None
+
+
+def assign(experiment: Experiment, teen_id: str, country: str | None, timezone: str) -> str | None:
+    """The teen's variant key, or None when targeting excludes them or they fall outside
+    coverage. Stateless: callers keep the first answer (the exposure) to make it sticky."""
+    if not teen_id or not experiment.targeting.matches(country, timezone):
+        return None
+    return hashed_variant(experiment, teen_id)
+
+
+def conflicting_params(a: Experiment, b: Experiment) -> frozenset[str]:
+    """Parameters both experiments could set for one teen (empty when they cannot meet).
+
+    Traffic is deliberately ignored: each experiment hashes with its own seed, so any two
+    non-zero coverages share teens, and a coverage may be raised while running."""
+    if a.key == b.key or not a.targeting.overlaps(b.targeting):
+        return frozenset()
+    return a.touched_params() & b.touched_params()
+
+
+def merge_arms(arms: Sequence[Arm]) -> Arm | None:
+    """One arm for a teen in several running experiments.
+
+    Running experiments never set the same parameter for one teen, so merging is a union; the
+    result carries the first arm's keys (callers order arms by experiment key). A holdout in
+    any arm makes the merged arm a holdout. Should two arms still set one parameter (a race
+    between two admins starting experiments), the first arm's value wins."""
+    if not arms:
+        return None
+    merged: dict[str, Any] = {}
+    for arm in arms:
+        for name, value in params_json(arm.params).items():
+            merged.setdefault(name, value)
+    first = arms[0]
+    return Arm(first.experiment_key, first.variant_key, VariantParams(**merged))
+
+
+# --- Validation -----------------------------------------------------------------------------
+
+
+def parse_params(raw: Mapping[str, Any], path: str = "params") -> VariantParams:
+    """Validate a variant's `params` object; unknown names and bound violations are errors."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        where = f"{path}.{name}"
+        if name not in PARAM_NAMES:
+            errors.append(FieldError(where, "unknown field"))
+        elif name in ("title", "body"):
+            limit = TITLE_MAX if name == "title" else BODY_MAX
+            if not isinstance(value, str) or not 1 <= len(value) <= limit or not value.strip():
+                errors.append(FieldError(where, f"must be text of 1 to {limit} characters"))
+            else:
+                values[name] = value
+        elif name == "holdout":
+            if not isinstance(value, bool):
+                errors.append(FieldError(where, "must be true or false"))
+            else:
+                values[name] = value
+        else:
+            low, high = INT_PARAM_BOUNDS[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors.append(FieldError(where, f"must be an integer from {low} to {high}"))
+            else:
+                values[name] = value
+    if errors:
+        raise InvalidFieldsError(errors)
+    return VariantParams(**values)
+
+
+def _variant_errors(variants: Sequence[Variant]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not MIN_VARIANTS <= len(variants) <= MAX_VARIANTS:
+        errors.append(
+            FieldError("variants", f"must have {MIN_VARIANTS} to {MAX_VARIANTS} variants")
+        )
+    seen: set[str] = set()
+    for index, variant in enumerate(variants):
+        if not _KEY.match(variant.key):
+            errors.append(FieldError(f"variants[{index}].key", "must be a slug of 1-64 characters"))
+        elif variant.key in seen:
+            errors.append(FieldError(f"variants[{index}].key", "duplicates another variant key"))
+        seen.add(variant.key)
+        if not (math.isfinite(variant.weight) and variant.weight > 0):
+            errors.append(FieldError(f"variants[{index}].weight", "must be greater than 0"))
+    return errors
+
+
+def _targeting_errors(targeting: Targeting) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for name, values in (("countries", targeting.countries), ("timezones", targeting.timezones)):
+        if values is not None and not 1 <= len(values) <= MAX_TARGETS:
+            errors.append(FieldError(f"targeting.{name}", f"must list 1 to {MAX_TARGETS}"))
+    errors += [
+        FieldError("targeting.countries", f"{country!r} is not an ISO 3166-1 alpha-2 code")
+        for country in sorted(targeting.countries or ())
+        if not _COUNTRY.match(country)
+    ]
+    return errors
+
+
+def definition_errors(
+    key: str, traffic_percent: int, variants: Sequence[Variant], targeting: Targeting
+) -> list[FieldError]:
+    """Every problem of an experiment definition, single fields included, so pages that skip
+    the JSON models get the same rules."""
+    errors: list[FieldError] = []
+    if not _KEY.match(key):
+        errors.append(FieldError("key", "must be a slug: a-z, 0-9, '-' or '_', 1-64 characters"))
+    if not 0 <= traffic_percent <= 100:
+        errors.append(FieldError("traffic_percent", "must be from 0 to 100"))
+    return errors + _variant_errors(variants) + _targeting_errors(targeting)
+
+
+def control_variant(experiment: Experiment) -> Variant | None:
+    """The variant others are compared with: the first that nudges (a holdout gets no nudges,
+    so per-nudge rates cannot be compared with it)."""
+    return next((v for v in experiment.variants if not v.params.holdout), None)
