@@ -1,0 +1,118 @@
+"""Operator switches (the kill switch), read on every check through a short per-process cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from alertsvc.db.models import ServiceFlag
+from alertsvc.services import audit
+
+KILL_SWITCH = "kill_switch"
+
+T = TypeVar("T")
+
+
+class EngineCache(Generic[T]):
+    """One value per database (engine), reloaded when older than `max_age` seconds.
+
+    Keyed by engine so that two apps in one process (tests, or two databases) never share
+    an answer. Ages use the monotonic clock: they measure staleness, not the time of day."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: weakref.WeakKeyDictionary[Engine, tuple[float, T]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, session: Session, max_age: float, load: Callable[[], T]) -> T:
+        engine = session.get_bind().engine
+        if max_age > 0:
+            with self._lock:
+                entry = self._entries.get(engine)
+            if entry is not None and 0 <= time.monotonic() - entry[0] < max_age:
+                return entry[1]
+        loaded_at = time.monotonic()
+        value = load()
+        with self._lock:
+            self._entries[engine] = (loaded_at, value)
+        return value
+
+    def invalidate(self, session: Session) -> None:
+        with self._lock:
+            self._entries.pop(session.get_bind().engine, None)
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitch:
+    enabled: bool
+    reason: str
+    updated_at: datetime | None
+    updated_by: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "enabled": self.enabled,
+            "reason": self.reason,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "updated_by": self.updated_by,
+        }
+
+
+OFF = KillSwitch(False, "", None, None)
+_kill_switch_cache: EngineCache[bool] = EngineCache()
+
+
+def get_kill_switch(session: Session) -> KillSwitch:
+    """The switch as stored (never cached): off until an operator first sets it."""
+    row = session.get(ServiceFlag, KILL_SWITCH)
+    if row is None:
+        return OFF
+    return KillSwitch(row.enabled, row.reason, row.updated_at, row.updated_by)
+
+
+def kill_switch_enabled(session: Session, max_age: float = 1.0) -> bool:
+    """Whether every check must answer `disabled`: one primary-key read at most every
+    `max_age` seconds per process (Settings.kill_switch_cache_seconds)."""
+
+    def load() -> bool:
+        enabled = session.scalar(select(ServiceFlag.enabled).where(ServiceFlag.key == KILL_SWITCH))
+        return bool(enabled)
+
+    return _kill_switch_cache.get(session, max_age, load)
+
+
+def set_kill_switch(
+    session: Session, enabled: bool, reason: str, actor: str, now: datetime
+) -> KillSwitch:
+    """Turn the switch on or off, with an audit entry; this process sees it at once."""
+    before = get_kill_switch(session)
+    row = session.get(ServiceFlag, KILL_SWITCH)
+    if row is None:
+        row = ServiceFlag(key=KILL_SWITCH)
+        session.add(row)
+    row.enabled = enabled
+    row.reason = reason
+    row.updated_at = now
+    row.updated_by = actor
+    session.flush()
+    after = KillSwitch(enabled, reason, now, actor)
+    audit.record(
+        session,
+        actor,
+        "kill_switch.enable" if enabled else "kill_switch.disable",
+        KILL_SWITCH,
+        {"enabled": before.enabled, "reason": before.reason},
+        {"enabled": enabled, "reason": reason},
+        now,
+    )
+    _kill_switch_cache.invalidate(session)
+    return after

@@ -1,0 +1,261 @@
+"""Sticky exposure: one row per teen and experiment, race-safe, cheap on every check."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from alertsvc.db.models import Exposure, Teen
+from alertsvc.domain.decision import Arm, VariantParams
+from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
+from alertsvc.services import experiments
+from alertsvc.services.experiments import ExperimentChanges
+
+NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.extensions["alertsvc"].sessions() as db:
+        yield db
+
+
+def add_teens(
+    session: Session, count: int, country: str | None = "US", zone: str = "UTC"
+) -> list[str]:
+    ids = [f"teen_{country or 'xx'}_{zone[:3]}_{i:04d}".lower() for i in range(count)]
+    session.add_all(
+        Teen(id=i, nickname="Sam", timezone=zone, country=country, created_at=NOW) for i in ids
+    )
+    session.commit()
+    return ids
+
+
+def start(
+    session: Session,
+    key: str,
+    params: tuple[VariantParams, ...] = (VariantParams(title="A"), VariantParams(title="B")),
+    weights: tuple[float, ...] = (1, 1),
+    traffic: int = 100,
+    targeting: Targeting | None = None,
+) -> Experiment:
+    variants = tuple(
+        Variant(f"v{i}", w, p) for i, (w, p) in enumerate(zip(weights, params, strict=True))
+    )
+    definition = Experiment(key, Status.DRAFT, traffic, variants, targeting or Targeting())
+    experiments.create_experiment(session, definition, "admin@example.com", NOW)
+    stored = experiments.update_experiment(
+        session, key, ExperimentChanges(status=Status.RUNNING), "admin@example.com", NOW
+    )
+    session.commit()
+    return stored.experiment
+
+
+def exposures(session: Session, key: str) -> dict[str, str]:
+    rows = session.execute(
+        select(Exposure.teen_id, Exposure.variant_key).where(Exposure.experiment_key == key)
+    )
+    return dict(rows.all())
+
+
+@contextmanager
+def counted_statements(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = session.get_bind().engine
+
+    def note(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_first_check_records_one_exposure_and_later_checks_reuse_it(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    exp = start(session, "copy")
+    arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    session.commit()
+    expected = assign(exp, teen, "US", "UTC")
+    assert arm is not None
+    assert (arm.experiment_key, arm.variant_key) == ("copy", expected)
+    assert arm.params == exp.variant(arm.variant_key).params  # type: ignore[union-attr]
+    for minutes in range(1, 5):
+        again = experiments.arm_for_teen(
+            session, teen, "US", "UTC", NOW + timedelta(minutes=minutes)
+        )
+        assert again == arm
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Exposure)) == 1
+    row = session.scalar(select(Exposure))
+    assert row is not None
+    assert row.exposed_at == NOW
+
+
+def test_an_exposed_check_costs_one_query(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    start(session, "copy")
+    experiments.arm_for_teen(session, teen, "US", "UTC", NOW)  # warms the running-list cache
+    session.commit()
+    with counted_statements(session) as statements:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60)
+    assert len(statements) == 1
+    assert "exposures" in statements[0]
+
+
+def test_no_running_experiment_costs_no_query_once_cached(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60) is None
+    with counted_statements(session) as statements:
+        assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60) is None
+    assert statements == []
+
+
+def test_changing_weights_never_moves_an_exposed_teen(session: Session) -> None:
+    teens = add_teens(session, 400)
+    exp = start(session, "copy", weights=(1, 1))
+    exposed = teens[:200]
+    for teen in exposed:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    session.commit()
+    before = exposures(session, "copy")
+    # Almost everyone would now hash into v1.
+    heavier = tuple(replace_weight(v, 1 if v.key == "v0" else 99) for v in exp.variants)
+    changed = experiments.update_experiment(
+        session, "copy", ExperimentChanges(variants=heavier), "admin@example.com", NOW
+    )
+    session.commit()
+    for teen in exposed:
+        arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW + timedelta(hours=1))
+        assert arm is not None
+        assert arm.variant_key == before[teen]
+    moved = [t for t in exposed if assign(changed.experiment, t, "US", "UTC") != before[t]]
+    assert len(moved) > 50  # the hash alone would have moved these teens
+    # Unexposed teens follow the new weights.
+    for teen in teens[200:]:
+        arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW + timedelta(hours=1))
+        assert arm is not None
+        assert arm.variant_key == assign(changed.experiment, teen, "US", "UTC")
+
+
+def replace_weight(variant: Variant, weight: float) -> Variant:
+    return Variant(variant.key, weight, variant.params)
+
+
+def test_lowering_traffic_keeps_exposed_teens_in_their_variant(session: Session) -> None:
+    teens = add_teens(session, 100)
+    start(session, "copy", traffic=100)
+    for teen in teens:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    experiments.update_experiment(
+        session, "copy", ExperimentChanges(traffic_percent=0), "admin@example.com", NOW
+    )
+    session.commit()
+    before = exposures(session, "copy")
+    for teen in teens:
+        arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+        assert arm is not None
+        assert arm.variant_key == before[teen]
+    [newcomer] = add_teens(session, 1, country="CA")
+    assert experiments.arm_for_teen(session, newcomer, "CA", "UTC", NOW) is None
+
+
+def test_teens_outside_targeting_or_coverage_get_no_exposure(session: Session) -> None:
+    us = add_teens(session, 20, country="US")
+    fr = add_teens(session, 20, country="FR", zone="Europe/Paris")
+    start(session, "us-only", targeting=Targeting(countries=frozenset({"US"})))
+    start(
+        session,
+        "nobody",
+        params=(VariantParams(max_per_day=2), VariantParams(max_per_day=3)),
+        traffic=0,
+    )
+    for teen in fr:
+        assert experiments.arm_for_teen(session, teen, "FR", "Europe/Paris", NOW) is None
+    for teen in us:
+        arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+        assert arm is not None
+        assert arm.experiment_key == "us-only"
+    session.commit()
+    assert set(exposures(session, "us-only")) == set(us)
+    assert exposures(session, "nobody") == {}
+
+
+def test_paused_experiments_give_no_arm_and_resume_with_the_same_variant(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    start(session, "copy")
+    first = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    for status in (Status.PAUSED, Status.RUNNING):
+        experiments.update_experiment(
+            session, "copy", ExperimentChanges(status=status), "admin@example.com", NOW
+        )
+        session.commit()
+        arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+        assert arm == (None if status is Status.PAUSED else first)
+
+
+def test_a_teen_in_two_experiments_gets_one_merged_arm(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    start(session, "b-cadence", params=(VariantParams(max_per_day=2), VariantParams(max_per_day=3)))
+    start(session, "a-copy", params=(VariantParams(title="A"), VariantParams(title="B")))
+    arms = experiments.arms_for_teen(session, teen, "US", "UTC", NOW)
+    assert [a.experiment_key for a in arms] == ["a-copy", "b-cadence"]
+    merged = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    assert merged == Arm(
+        "a-copy",
+        arms[0].variant_key,
+        VariantParams(title=arms[0].params.title, max_per_day=arms[1].params.max_per_day),
+    )
+    session.commit()
+    assert len(exposures(session, "a-copy")) == len(exposures(session, "b-cadence")) == 1
+
+
+def test_insert_if_absent_keeps_the_first_writers_variant(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    start(session, "copy")
+    session.add(Exposure(experiment_key="copy", teen_id=teen, variant_key="v1", exposed_at=NOW))
+    session.commit()
+    inserted = experiments._insert_exposures(session, teen, {"copy": "v0"}, NOW)
+    assert inserted == set()
+    session.commit()
+    assert exposures(session, "copy") == {teen: "v1"}
+
+
+def test_concurrent_first_checks_agree_and_write_one_row(app: Flask, session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    start(session, "copy")
+    sessions = app.extensions["alertsvc"].sessions
+    barrier = threading.Barrier(6)
+    answers: list[str | None] = []
+    errors: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            with sessions() as db:
+                barrier.wait(timeout=10)
+                arm = experiments.arm_for_teen(db, teen, "US", "UTC", NOW)
+                db.commit()
+                answers.append(arm.variant_key if arm else None)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=check) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(set(answers)) == 1
+    assert answers[0] is not None
+    session.expire_all()
+    assert exposures(session, "copy") == {teen: answers[0]}
