@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from alertsvc import edge
 from alertsvc.api.problems import Problem
 from alertsvc.runtime import Runtime
+from alertsvc.web import session
 
 PRODUCT_NAME = "School-hours reminders"
 
@@ -39,9 +41,6 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.before_request(_protect_against_csrf)
-
-    from alertsvc.web import session
-
     app.jinja_env.globals.update(product_name=PRODUCT_NAME, viewer=session.viewer)
 
 
@@ -56,16 +55,12 @@ def needs_csrf_check() -> bool:
     blueprints: a new API blueprint works without being listed, and if a /v1 route ever
     accepts the login cookie, requests that carry it are checked again.
     """
-    from alertsvc import edge
-
     if not request.path.startswith("/v1/"):
         return True
     return edge.settings().session_cookie_name in request.cookies
 
 
 def _protect_against_csrf() -> None:
-    from flask import current_app
-
     config = current_app.config
     if not config["WTF_CSRF_ENABLED"] or request.method not in config["WTF_CSRF_METHODS"]:
         return

@@ -10,9 +10,7 @@ from alertsvc.api.problems import Problem
 
 
 def render_problem_page(problem: Problem) -> Response:
-    if problem.status >= 500:
-        # The database may be what failed: the layout must not look the parent up again.
-        g.rendering_server_error = True
+    g.error_page_status = problem.status  # the layout's viewer() then spares the database
     try:
         html = render_template("error.html", problem=problem)
     except TemplateNotFound:

@@ -10,4 +10,5 @@ blueprint = Blueprint("public", __name__)
 
 @blueprint.get("/")
 def landing() -> ResponseReturnValue:
+    """What the service does, and the way in."""
     return render_template("landing.html")

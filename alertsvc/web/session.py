@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from alertsvc import edge
@@ -60,13 +61,20 @@ def logged_in_parent() -> Identity:
 def viewer() -> Identity | None:
     """The signed-in parent for templates (the layout's navigation).
 
-    A server error page (500, 503) must render without the database, which may be the very
-    thing that failed, so there it only shows a parent that the view had already looked up.
+    An error page must render whatever went wrong. After a server error (500, 503: maybe the
+    database itself) it shows only a parent the view had already looked up; after a client
+    error it may look one up, but a failing database only makes the page look logged out.
     """
-    if g.get("rendering_server_error"):
+    status = g.get("error_page_status")
+    if status is None:
+        return current_parent()
+    if "parent" in g or status >= 500:
         parent: Identity | None = g.get("parent")
         return parent
-    return current_parent()
+    try:
+        return current_parent()
+    except SQLAlchemyError:
+        return None
 
 
 def login_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:

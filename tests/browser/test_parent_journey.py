@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
+
+pytest.importorskip("playwright", reason="playwright not installed: pip install -e '.[test]'")
+
 from playwright.sync_api import Page, expect
 
 Check = Callable[[Page], None]

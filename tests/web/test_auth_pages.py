@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -57,6 +58,24 @@ def test_unknown_page_is_an_html_error_page_in_the_layout(pages: Pages) -> None:
     assert response.mimetype == "text/html"
     assert "Page not found" in response.get_data(as_text=True)
     assert 'href="/static/app.css"' in response.get_data(as_text=True)
+
+
+def test_a_database_outage_is_a_503_page_even_with_a_session_cookie(
+    settings: Settings, tmp_path: Path
+) -> None:
+    unreachable = f"sqlite:///{tmp_path / 'missing-dir' / 'gone.db'}"
+    app = create_app(settings.with_(database_url=unreachable))
+    try:
+        client = app.test_client()
+        client.set_cookie(settings.session_cookie_name, "a-session-id")
+        for path in ("/home", "/"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert response.mimetype == "text/html"
+            assert response.headers["Retry-After"] == "5"
+            assert "The database is unreachable" in response.get_data(as_text=True)
+    finally:
+        app.extensions["alertsvc"].engine.dispose()
 
 
 # --- sign up ---

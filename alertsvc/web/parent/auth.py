@@ -34,6 +34,7 @@ def _home() -> str:
 
 @blueprint.route("/signup", methods=["GET", "POST"])
 def signup() -> ResponseReturnValue:
+    """Create a parent account (the API's sign-up rules) and log straight in."""
     if current_parent() is not None:
         return redirect(_home())
     form = forms.SignUpForm()
@@ -58,6 +59,7 @@ def signup() -> ResponseReturnValue:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
+    """Log in with email and password, then go back to the page that asked for it."""
     next_url = safe_next(request.args.get("next"))
     if current_parent() is not None and request.method == "GET":
         return redirect(next_url or _home())
@@ -86,6 +88,7 @@ def login() -> ResponseReturnValue:
 
 @blueprint.post("/logout")
 def logout() -> ResponseReturnValue:
+    """End this browser's session on the server."""
     response = redirect(url_for("parent_auth.login"))
     log_out(response)
     edge.db().commit()
@@ -96,6 +99,7 @@ def logout() -> ResponseReturnValue:
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> ResponseReturnValue:
+    """Change the password; every other session and API token ends."""
     parent = logged_in_parent()
     form = forms.PasswordForm()
     if form.validate_on_submit():

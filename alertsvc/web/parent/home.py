@@ -13,4 +13,5 @@ blueprint = Blueprint("parent_home", __name__)
 @blueprint.get("/home")
 @login_required
 def home() -> ResponseReturnValue:
+    """The page a parent lands on; a placeholder until the teens list exists."""
     return render_template("parent/home.html", parent=logged_in_parent())
