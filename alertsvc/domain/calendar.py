@@ -232,7 +232,8 @@ def clock_change_on(day: date, zone: tzinfo) -> ClockChange | None:
 
 def format_offset(offset: timedelta) -> str:
     """`timedelta(hours=-4)` -> `"-04:00"`; `timedelta(hours=5, minutes=45)` -> `"+05:45"`."""
-    minutes = int(offset.total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    minutes = abs(minutes)
+    # Truncate the magnitude, not the signed value: floor division would turn an old LMT
+    # offset such as -04:56:02 into "-04:57".
+    minutes = int(abs(offset).total_seconds()) // 60
+    sign = "-" if offset < timedelta(0) and minutes else "+"
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from itertools import pairwise
 from typing import Any
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -17,7 +16,8 @@ MINUTES_PER_DAY = 24 * 60
 FIRST_SUPPORTED_DATE = date(2000, 1, 1)
 LAST_SUPPORTED_DATE = date(2037, 12, 31)
 
-_HHMM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
+# Matched with `fullmatch`: `$` would also accept a trailing newline ("08:15\n").
+_HHMM = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class InvalidFieldsError(ValueError):
 
 def parse_hhmm(text: str) -> int:
     """`"08:15"` -> 495 minutes after local midnight; `"24:00"` is allowed (end of day)."""
-    match = _HHMM.match(text)
+    match = _HHMM.fullmatch(text)
     if match is None:
         raise ValueError("must be a 24-hour time HH:MM")
     minutes = int(match.group(1)) * 60 + int(match.group(2))
@@ -132,25 +132,38 @@ class Schedule:
         return self.weekly[weekday]
 
 
-def check_windows(path: str, windows: Sequence[Window]) -> list[FieldError]:
-    """Order, overlap and count rules for one day's windows (SPEC §4.1)."""
+def check_windows(path: str, windows: Sequence[Window | None]) -> list[FieldError]:
+    """Order, overlap and count rules for one day's windows (SPEC §4.1).
+
+    `None` stands for a window that did not parse: it still counts and keeps its index, so
+    every error names the window the client sent.
+    """
     errors: list[FieldError] = []
     if len(windows) > MAX_WINDOWS_PER_DAY:
         errors.append(FieldError(path, f"at most {MAX_WINDOWS_PER_DAY} windows per day"))
+    valid: list[tuple[Window, int]] = []
     for index, window in enumerate(windows):
-        if window.start >= window.end:
-            errors.append(FieldError(f"{path}[{index}].end", "must be later than start"))
+        if window is None:
+            continue
         if window.start >= MINUTES_PER_DAY:
             errors.append(FieldError(f"{path}[{index}].start", "must be before 24:00"))
-    ordered = sorted(range(len(windows)), key=lambda i: windows[i])
-    for before, after in pairwise(ordered):
-        if windows[after].start < windows[before].end:
+        if window.start >= window.end:
+            errors.append(FieldError(f"{path}[{index}].end", "must be later than start"))
+        else:
+            valid.append((window, index))
+    # Compare each window with the one reaching furthest so far, not just its neighbour:
+    # 08:00–18:00 overlaps both 09:00–10:00 and 11:00–12:00.
+    reaching: tuple[Window, int] | None = None
+    for window, index in sorted(valid):
+        if reaching is not None and window.start < reaching[0].end:
             errors.append(
                 FieldError(
-                    f"{path}[{after}].start",
-                    f"overlaps {path}[{before}] ({windows[before]})",
+                    f"{path}[{index}].start",
+                    f"overlaps {path}[{reaching[1]}] ({reaching[0]})",
                 )
             )
+        if reaching is None or window.end > reaching[0].end:
+            reaching = (window, index)
     return errors
 
 
@@ -163,12 +176,36 @@ def check_dates(path: str, *days: tuple[str, date]) -> list[FieldError]:
 
 
 def check_policy(path: str, values: Mapping[str, Any]) -> list[FieldError]:
-    errors = []
+    """Bounds of SPEC §4.2; an unknown name or a non-integer is a field error, not a crash."""
+    errors: list[FieldError] = []
     for name, value in values.items():
-        low, high = POLICY_BOUNDS[name]
-        if not low <= value <= high:
-            errors.append(FieldError(f"{path}{name}", f"must be between {low} and {high}"))
+        bounds = POLICY_BOUNDS.get(name)
+        if bounds is None:
+            errors.append(FieldError(f"{path}{name}", "is not a policy field"))
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors.append(FieldError(f"{path}{name}", "must be an integer"))
+        elif not bounds[0] <= value <= bounds[1]:
+            errors.append(
+                FieldError(f"{path}{name}", f"must be between {bounds[0]} and {bounds[1]}")
+            )
     return errors
+
+
+def _parse_windows(
+    path: str, pairs: Iterable[tuple[str, str]]
+) -> tuple[list[Window | None], list[FieldError]]:
+    """Parse `(start, end)` strings in place; a bad one becomes `None` and a field error."""
+    slots: list[Window | None] = []
+    errors: list[FieldError] = []
+    for index, (start, end) in enumerate(pairs):
+        bounds = []
+        for part, text in (("start", start), ("end", end)):
+            try:
+                bounds.append(parse_hhmm(text))
+            except ValueError as exc:
+                errors.append(FieldError(f"{path}[{index}].{part}", str(exc)))
+        slots.append(Window(bounds[0], bounds[1]) if len(bounds) == 2 else None)
+    return slots, errors
 
 
 def build_schedule(
@@ -182,18 +219,10 @@ def build_schedule(
     errors: list[FieldError] = []
     days: list[tuple[Window, ...]] = []
     for name in WEEKDAYS:
-        parsed: list[Window] = []
-        for index, (start, end) in enumerate(weekly.get(name, ())):
-            bounds = []
-            for part, text in (("start", start), ("end", end)):
-                try:
-                    bounds.append(parse_hhmm(text))
-                except ValueError as exc:
-                    errors.append(FieldError(f"weekly.{name}[{index}].{part}", str(exc)))
-            if len(bounds) == 2:
-                parsed.append(Window(bounds[0], bounds[1]))
-        errors += check_windows(f"weekly.{name}", parsed)
-        days.append(tuple(sorted(parsed)))
+        slots, parse_errors = _parse_windows(f"weekly.{name}", weekly.get(name, ()))
+        errors += parse_errors
+        errors += check_windows(f"weekly.{name}", slots)
+        days.append(tuple(sorted(w for w in slots if w is not None)))
     unknown = sorted(set(weekly) - set(WEEKDAYS))
     errors += [FieldError(f"weekly.{name}", "is not a weekday (mon..sun)") for name in unknown]
     term_value = None
@@ -216,14 +245,8 @@ def build_schedule(
 
 def build_windows(path: str, pairs: Iterable[tuple[str, str]]) -> tuple[Window, ...]:
     """Parse and check one list of windows (used by `custom_hours` exceptions)."""
-    errors: list[FieldError] = []
-    parsed: list[Window] = []
-    for index, (start, end) in enumerate(pairs):
-        try:
-            parsed.append(Window(parse_hhmm(start), parse_hhmm(end)))
-        except ValueError as exc:
-            errors.append(FieldError(f"{path}[{index}]", str(exc)))
-    errors += check_windows(path, parsed)
+    slots, errors = _parse_windows(path, pairs)
+    errors += check_windows(path, slots)
     if errors:
         raise InvalidFieldsError(errors)
-    return tuple(sorted(parsed))
+    return tuple(sorted(w for w in slots if w is not None))
