@@ -161,9 +161,19 @@ def _validate(experiment: Experiment) -> None:
         raise InvalidFieldsError(errors)
 
 
-def _lock_definitions(session: Session) -> None:
+def _lock_definitions(session: Session, key: str) -> None:
+    """Serialize definition changes, so two admins cannot start conflicting experiments at
+    once: an advisory lock on PostgreSQL; on SQLite a no-op write, which takes the database's
+    single write lock before the conflict check reads anything."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DEFINITIONS_LOCK})
+    else:
+        session.execute(
+            update(ExperimentRow)
+            .where(ExperimentRow.key == key)
+            .values(updated_at=ExperimentRow.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- Definitions and lifecycle --------------------------------------------------------------
@@ -248,8 +258,8 @@ def update_experiment(
     session: Session, key: str, changes: ExperimentChanges, actor: str, now: datetime
 ) -> StoredExperiment:
     """Apply an admin's change: status transitions, weights, params, traffic, targeting."""
-    _lock_definitions(session)
-    row = session.get(ExperimentRow, key, with_for_update=True)
+    _lock_definitions(session, key)
+    row = session.get(ExperimentRow, key, with_for_update=True, populate_existing=True)
     if row is None:
         raise ExperimentNotFoundError(key)
     current = _to_domain(row)

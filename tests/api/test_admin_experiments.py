@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -631,3 +632,26 @@ def test_every_admin_route_is_documented_with_admin_security(api: Api) -> None:
         assert operation["security"] == [{"adminToken": []}], (method, path)
         assert "200" in operation["responses"] or "201" in operation["responses"]
     assert "ExperimentCreate" in doc["components"]["schemas"]
+
+
+def test_two_admins_starting_conflicting_experiments_at_once_get_one_409(
+    admin: Api, app: Flask
+) -> None:
+    create(admin, "copy-a")
+    create(admin, "copy-b")
+    barrier = threading.Barrier(2)
+    statuses: dict[str, int] = {}
+
+    def start(key: str) -> None:
+        client = Api(app.test_client(), admin.token)
+        barrier.wait(timeout=10)
+        statuses[key] = set_status(client, key, "running").status_code
+
+    threads = [threading.Thread(target=start, args=(key,)) for key in ("copy-a", "copy-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses.values()) == [200, 409]
+    running = [e for e in admin.get("/v1/admin/experiments").get_json() if e["status"] == "running"]
+    assert len(running) == 1
