@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
 
 def _blueprints() -> list[Blueprint]:
-    from alertsvc.api import admin, health, openapi, parents
+    from alertsvc.api import admin, health, openapi, parents, schedules, teens
     from alertsvc.web import public
     from alertsvc.web.parent import auth as parent_auth
     from alertsvc.web.parent import home as parent_home
@@ -63,6 +63,8 @@ def _blueprints() -> list[Blueprint]:
         health.blueprint,
         openapi.blueprint,
         parents.blueprint,
+        teens.blueprint,
+        schedules.blueprint,
         admin.blueprint,
         public.blueprint,
         parent_auth.blueprint,
