@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
 def _blueprints() -> list[Blueprint]:
     from alertsvc.api import admin, health, openapi, parents, schedules, teens
+    from alertsvc.web import admin as admin_pages
     from alertsvc.web import public
     from alertsvc.web.parent import auth as parent_auth
     from alertsvc.web.parent import home as parent_home
@@ -69,4 +70,5 @@ def _blueprints() -> list[Blueprint]:
         public.blueprint,
         parent_auth.blueprint,
         parent_home.blueprint,
+        admin_pages.blueprint,
     ]

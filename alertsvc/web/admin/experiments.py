@@ -1,0 +1,249 @@
+"""Experiment pages: the list, the create form, and one experiment with its lifecycle buttons,
+weights-and-traffic form and results. The same models and services as /v1/admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+
+from alertsvc import edge
+
+# `_variants` and `_targeting` are the API's own translation from its models to domain
+# values (with the parameter rules), reused so a page and a request are read alike.
+from alertsvc.api.admin import ExperimentCreate, ExperimentPatch, _targeting, _variants
+from alertsvc.api.problems import Problem
+from alertsvc.domain.experiments import TRANSITIONS, Experiment, Status
+from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.services import experiments as service
+from alertsvc.services.experiments import ExperimentChanges, StoredExperiment
+from alertsvc.web.admin import forms
+from alertsvc.web.admin.blueprint import INVALID, actor, admin_required, blueprint, render
+from alertsvc.web.admin.results import ACK_LABELS, RATE_LABELS, p_value_text, rate_panels
+
+CONFLICT = 409
+
+# The buttons for each legal status change; "stop" has its own confirmation form.
+_ACTIONS: dict[str, Status] = {
+    "start": Status.RUNNING,
+    "resume": Status.RUNNING,
+    "pause": Status.PAUSED,
+    "stop": Status.STOPPED,
+}
+_DONE = {
+    "start": "started",
+    "resume": "resumed",
+    "pause": "paused",
+    "stop": "stopped",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    label: str
+    description: str
+
+
+def legal_actions(status: Status) -> list[Action]:
+    """The lifecycle buttons to show: only the changes the domain allows from `status`."""
+    allowed = TRANSITIONS[status]
+    actions = []
+    if Status.RUNNING in allowed:
+        if status is Status.DRAFT:
+            actions.append(Action("start", "Start", "Teens start being assigned to variants."))
+        else:
+            actions.append(Action("resume", "Resume", "Assigned teens get their variant again."))
+    if Status.PAUSED in allowed:
+        actions.append(
+            Action("pause", "Pause", "Everyone gets the normal reminders until you resume.")
+        )
+    return actions
+
+
+def _find(key: str) -> StoredExperiment:
+    stored = service.get_experiment(edge.db(), key)
+    if stored is None:
+        raise Problem(404, "Not found", "No such experiment.")
+    return stored
+
+
+# --- List and create ------------------------------------------------------------------------
+
+
+@blueprint.get("")
+@admin_required
+def experiments() -> ResponseReturnValue:
+    """Every experiment, newest first, with its status, traffic and variants."""
+    return render("admin/experiments.html", experiments=service.list_experiments(edge.db()))
+
+
+@blueprint.route("/experiments/new", methods=["GET", "POST"])
+@admin_required
+def new_experiment() -> ResponseReturnValue:
+    """Create an experiment as a draft, validated by the API's model and the service."""
+    form = forms.ExperimentForm()
+    if form.validate_on_submit():
+        stored = _create(form)
+        if stored is not None:
+            flash(f"Experiment {stored.key} is saved as a draft. Start it when ready.", "success")
+            return redirect(url_for(".experiment", key=stored.key))
+    status = INVALID if form.errors else 200
+    return render(
+        "admin/new_experiment.html",
+        status,
+        form=form,
+        error_links=_error_links(form),
+        # Rows 3 and up fold away until they are used.
+        more_rows_open=any(
+            not entry.form.is_empty() or entry.errors for entry in form.variants.entries[2:]
+        ),
+    )
+
+
+def _create(form: forms.ExperimentForm) -> StoredExperiment | None:
+    payload, rows = forms.experiment_payload(form)
+    try:
+        data = ExperimentCreate.model_validate(payload)
+    except ValidationError as exc:
+        forms.show_errors(form, forms.model_errors(exc.errors(include_url=False)), rows)
+        return None
+    session = edge.db()
+    try:
+        definition = Experiment(
+            key=data.key,
+            status=Status.DRAFT,
+            traffic_percent=data.traffic_percent,
+            variants=_variants(data.variants),
+            targeting=_targeting(data.targeting),
+            description=data.description,
+        )
+        stored = service.create_experiment(session, definition, actor(), edge.now())
+    except InvalidFieldsError as exc:
+        forms.show_errors(form, forms.domain_errors(exc.errors), rows)
+        return None
+    except service.ExperimentExistsError:
+        form.key.errors.append("An experiment with this key already exists. Choose another key.")
+        return None
+    session.commit()
+    return stored
+
+
+def _error_links(form: Any) -> list[tuple[str, str]]:
+    """(field id, first message) for the error summary, nested rows included."""
+    links: list[tuple[str, str]] = []
+
+    def walk(fields: Any) -> None:
+        for field in fields:
+            if field.type in ("FieldList", "FormField"):
+                walk(field.form if field.type == "FormField" else field.entries)
+            elif field.errors and field.type != "CSRFTokenField":
+                links.append((field.id, field.errors[0]))
+
+    walk(form)
+    return links
+
+
+# --- One experiment -------------------------------------------------------------------------
+
+
+def _detail(
+    stored: StoredExperiment,
+    status: int = 200,
+    *,
+    settings_form: forms.SettingsForm | None = None,
+    stop_form: forms.StopForm | None = None,
+    lifecycle_error: str | None = None,
+) -> ResponseReturnValue:
+    experiment = stored.experiment
+    if settings_form is None:
+        settings_form = forms.SettingsForm(formdata=None, data=forms.settings_data(experiment))
+    for entry, variant in zip(settings_form.weights, experiment.variants, strict=False):
+        entry.label.text = f"Weight of {variant.key}"
+    results = service.experiment_results(edge.db(), experiment.key, edge.now())
+    return render(
+        "admin/experiment.html",
+        status,
+        stored=stored,
+        experiment=experiment,
+        actions=legal_actions(experiment.status),
+        can_stop=Status.STOPPED in TRANSITIONS[experiment.status],
+        settings_form=settings_form,
+        settings_errors=_error_links(settings_form),
+        stop_form=stop_form or forms.StopForm(formdata=None),
+        lifecycle_error=lifecycle_error,
+        results=results,
+        panels=rate_panels(results),
+        srm_p=p_value_text(results.srm.p_value),
+        rate_labels=RATE_LABELS,
+        ack_labels=ACK_LABELS,
+    )
+
+
+@blueprint.get("/experiments/<key>")
+@admin_required
+def experiment(key: str) -> ResponseReturnValue:
+    """One experiment: its definition, lifecycle buttons, settings form and results."""
+    return _detail(_find(key))
+
+
+@blueprint.post("/experiments/<key>/<any(start, resume, pause, stop):action>")
+@admin_required
+def change_status(key: str, action: str) -> ResponseReturnValue:
+    """Start, pause, resume or stop; stopping needs its confirmation box ticked."""
+    stored = _find(key)
+    stop_form = None
+    if action == "stop":
+        stop_form = forms.StopForm()
+        if not stop_form.validate_on_submit() or not stop_form.confirm.data:
+            stop_form.confirm.errors = [
+                "Tick the box to confirm: a stopped experiment cannot be started again."
+            ]
+            return _detail(stored, INVALID, stop_form=stop_form)
+    session = edge.db()
+    try:
+        service.update_experiment(
+            session, key, ExperimentChanges(status=_ACTIONS[action]), actor(), edge.now()
+        )
+    except service.ExperimentConflictError as exc:
+        session.rollback()
+        return _detail(_find(key), CONFLICT, stop_form=stop_form, lifecycle_error=str(exc))
+    session.commit()
+    flash(f"Experiment {key} is {_DONE[action]}.", "success")
+    return redirect(url_for(".experiment", key=key))
+
+
+@blueprint.post("/experiments/<key>/settings")
+@admin_required
+def change_settings(key: str) -> ResponseReturnValue:
+    """New weights and traffic; a teen already exposed keeps their variant."""
+    stored = _find(key)
+    form = forms.SettingsForm()
+    form.validate_on_submit()  # the CSRF check; it also gives every field an errors list
+    payload = forms.settings_payload(form, stored.experiment)
+    try:
+        data = ExperimentPatch.model_validate(payload)
+    except ValidationError as exc:
+        forms.show_errors(form, forms.model_errors(exc.errors(include_url=False)))
+        return _detail(stored, INVALID, settings_form=form)
+    session = edge.db()
+    try:
+        changes = ExperimentChanges(
+            traffic_percent=data.traffic_percent,
+            variants=_variants(data.variants) if data.variants is not None else None,
+        )
+        service.update_experiment(session, key, changes, actor(), edge.now())
+    except InvalidFieldsError as exc:
+        session.rollback()
+        forms.show_errors(form, forms.domain_errors(exc.errors))
+        return _detail(_find(key), INVALID, settings_form=form)
+    except service.ExperimentConflictError as exc:
+        session.rollback()
+        form.form_errors.append(str(exc))
+        return _detail(_find(key), CONFLICT, settings_form=form)
+    session.commit()
+    flash("Weights and traffic are saved. Teens already assigned keep their variant.", "success")
+    return redirect(url_for(".experiment", key=key))
