@@ -1,0 +1,274 @@
+"""An admin runs an experiment, reads its results, uses the kill switch and reads the audit log,
+in a real browser: every page checked with axe and photographed at phone and desktop width."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright", reason="playwright not installed: pip install -e '.[test]'")
+
+from flask import Flask
+from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import create_engine
+from werkzeug.serving import make_server
+
+from alertsvc import create_app
+from alertsvc.config import RateLimits, Settings
+from alertsvc.db.base import Base
+from alertsvc.db.models import Ack, Exposure, Nudge, Teen
+from alertsvc.services import accounts
+
+Check = Callable[[Page], None]
+Shot = Callable[[Page, str], None]
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "correct horse admin staple"
+KEY = "copy-2026-11"
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="module")
+def admin_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """Like conftest's live server, with its app at hand to create the admin and seed results
+    (the shared server keeps its app to itself)."""
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('admin-browser')) / 'alertsvc.db'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    settings = Settings(
+        database_url=url,
+        secret_key="browser-test-secret",
+        environment="test",
+        csrf_enabled=True,
+        rate_limits=RateLimits(enabled=True),
+        fast_password_hashing=True,
+    )
+    app = create_app(settings)
+    with app.extensions["alertsvc"].sessions() as session:
+        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="admin-server", daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["alertsvc"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(admin_site: Site) -> str:
+    """The `page` fixture opens this module's server."""
+    return admin_site.url
+
+
+def seed_results(app: Flask) -> None:
+    """Lopsided exposures (40 vs 12 teens at 50/50, so the split is flagged) with reminders
+    and answers, as the check and acks would have recorded them."""
+    now = datetime.now(UTC)
+    plan = {"control": (40, 30, 6, 9, 1), "friendly": (12, 24, 11, 4, 2)}
+    with app.extensions["alertsvc"].sessions() as session:
+        for variant, (teens, nudges, closed, dismissed, wrong) in plan.items():
+            ids = [f"teen_{variant}_{i}" for i in range(teens)]
+            session.add_all(
+                Teen(id=t, nickname="Sam", timezone="UTC", country=None, created_at=now)
+                for t in ids
+            )
+            session.flush()
+            session.add_all(
+                Exposure(experiment_key=KEY, teen_id=t, variant_key=variant, exposed_at=now)
+                for t in ids
+            )
+            for n in range(nudges):
+                at = now + timedelta(seconds=n + 1)
+                teen = ids[n % teens]
+                session.add(
+                    Nudge(
+                        id=f"nud_{variant}_{n}",
+                        teen_id=teen,
+                        at=at,
+                        local_date=at.date(),
+                        day_index=0,
+                        reason="in_school_hours",
+                        explanation="",
+                        window_start=at - timedelta(hours=1),
+                        window_end=at + timedelta(hours=1),
+                        title="t",
+                        body="b",
+                        experiment_key=KEY,
+                        variant_key=variant,
+                        schedule_version=1,
+                    )
+                )
+                session.flush()
+                actions = ["shown"]
+                actions += ["closed_app"] if n < closed else []
+                actions += ["dismissed"] if closed <= n < closed + dismissed else []
+                actions += ["report_wrong"] if n >= nudges - wrong else []
+                session.add_all(
+                    Ack(nudge_id=f"nud_{variant}_{n}", teen_id=teen, action=a, at=at)
+                    for a in actions
+                )
+        session.commit()
+
+
+def log_in_as_admin(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+
+
+def variant_row(page: Page, number: int) -> Locator:
+    """The fieldset of the create form's variant row `number` (from 1)."""
+    return page.get_by_role("group", name=re.compile(rf"^Variant {number}\b"))
+
+
+def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
+    page: Page, admin_site: Site, check_a11y: Check, screenshot: Shot
+) -> None:
+    log_in_as_admin(page)
+    page.get_by_role("link", name="Admin").click()
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    expect(page.get_by_role("heading", name="No experiments yet")).to_be_visible()
+    check_a11y(page)
+    screenshot(page, "admin-experiments-empty")
+
+    # Create: first with mistakes, then right.
+    page.get_by_role("link", name="New experiment").click()
+    expect(page).to_have_url(re.compile(r"/admin/experiments/new$"))
+    check_a11y(page)
+    screenshot(page, "admin-new-experiment")
+
+    page.get_by_label("Key", exact=True).fill("Copy Test")
+    page.get_by_label("Traffic").fill("150")
+    variant_row(page, 1).get_by_label("Variant key").fill("control")
+    page.get_by_role("button", name="Save as draft").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Use lowercase letters")
+    expect(alert).to_contain_text("Enter a whole number from 0 to 100.")
+    expect(alert).to_be_focused()
+    expect(page.get_by_label("Key", exact=True)).to_have_attribute("aria-invalid", "true")
+    check_a11y(page)
+    screenshot(page, "admin-new-experiment-errors")
+
+    page.get_by_label("Key", exact=True).fill(KEY)
+    page.get_by_label("Description").fill("A friendlier title and text")
+    page.get_by_label("Traffic").fill("100")
+    first, second = variant_row(page, 1), variant_row(page, 2)
+    first.get_by_label("Weight").fill("1")
+    second.get_by_label("Variant key").fill("friendly")
+    second.get_by_label("Weight").fill("1")
+    second.get_by_label("Title").fill("Hey, quick one")
+    second.get_by_label("Body").fill("Phone away until the bell?")
+    second.get_by_label("Minutes between reminders").fill("45")
+    page.get_by_label("Countries").fill("us, ca")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page).to_have_url(re.compile(rf"/admin/experiments/{KEY}$"))
+    expect(page.get_by_role("status")).to_contain_text("saved as a draft")
+    check_a11y(page)
+    screenshot(page, "admin-experiment-draft")
+
+    # Start it, and let some teens be counted.
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Experiment {KEY} is started.")
+    expect(page.locator(".badge")).to_have_text("running")
+    seed_results(admin_site.app)
+    page.reload()
+    expect(page.get_by_text("The split of teens between variants is off")).to_be_visible()
+    chart = page.get_by_role("img", name=re.compile(r"^Closed the app \(closed_app\)"))
+    expect(chart).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile(r"^Closed the app"))).to_contain_text(
+        "control 20.0% ("
+    )
+    check_a11y(page)
+    screenshot(page, "admin-experiment-results")
+
+    # Pause, then change weights and traffic.
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator(".badge")).to_have_text("paused")
+    page.get_by_label("Weight of friendly").fill("0")
+    page.get_by_role("button", name="Save weights and traffic").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a number greater than 0.")
+    check_a11y(page)
+    page.get_by_label("Weight of friendly").fill("2")
+    page.get_by_role("button", name="Save weights and traffic").click()
+    expect(page.get_by_role("status")).to_contain_text("Weights and traffic are saved.")
+
+    # The list shows it.
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Experiments").click()
+    expect(page.get_by_role("link", name=KEY)).to_be_visible()
+    check_a11y(page)
+    screenshot(page, "admin-experiments")
+
+    # Kill switch: the word must be typed, then it's on, then off again.
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Kill switch").click()
+    expect(page.get_by_text("no reminders anywhere").first).to_be_visible()
+    check_a11y(page)
+    screenshot(page, "admin-kill-switch-off")
+    page.get_by_label("Reason").fill("Reminders arriving at night in one zone")
+    page.get_by_label("Type STOP to confirm").fill("yes")
+    page.get_by_role("button", name="Turn on: stop all reminders").click()
+    expect(page.get_by_role("alert")).to_contain_text("Type STOP to confirm.")
+    check_a11y(page)
+    screenshot(page, "admin-kill-switch-confirm-error")
+    page.get_by_label("Type STOP to confirm").fill("STOP")
+    page.get_by_role("button", name="Turn on: stop all reminders").click()
+    expect(page.get_by_role("heading", name="It is ON: no reminders are sent")).to_be_visible()
+    expect(page.get_by_text("Reminders arriving at night in one zone")).to_be_visible()
+    check_a11y(page)
+    screenshot(page, "admin-kill-switch-on")
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Experiments").click()
+    expect(page.get_by_text("The kill switch is on:")).to_be_visible()
+    screenshot(page, "admin-experiments-kill-switch-banner")
+    page.get_by_role("link", name="See why or turn it off").click()
+    page.get_by_label("Reason").fill("Fixed the zone data")
+    page.get_by_label("Type RESUME to confirm").fill("resume")
+    page.get_by_role("button", name="Turn off: resume reminders").click()
+    expect(
+        page.get_by_role("heading", name="It is off: reminders follow the schedules")
+    ).to_be_visible()
+
+    # Stop the experiment for good: the box must be ticked.
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Experiments").click()
+    page.get_by_role("link", name=KEY).click()
+    page.get_by_role("link", name="Stop the experiment…").click()
+    page.get_by_role("button", name="Stop experiment").click()
+    expect(page.get_by_text("Tick the box to confirm")).to_be_visible()
+    page.get_by_label("I understand that stopping is final").check()
+    page.get_by_role("button", name="Stop experiment").click()
+    expect(page.locator(".badge")).to_have_text("stopped")
+    check_a11y(page)
+    screenshot(page, "admin-experiment-stopped")
+
+    # Every change is in the audit log, newest first.
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Audit log").click()
+    entries = page.get_by_role("list", name="Audit log entries, newest first").get_by_role(
+        "listitem"
+    )
+    expect(entries.nth(0)).to_contain_text("experiment.stop")
+    expect(entries.nth(0)).to_contain_text(ADMIN_EMAIL)
+    expect(entries.nth(0)).to_contain_text(
+        re.compile(r'\{"status":"paused"\} →\s*changed to \{"status":"stopped"\}')
+    )
+    expect(entries.nth(1)).to_contain_text("kill_switch.disable")
+    expect(entries.nth(2)).to_contain_text("kill_switch.enable")
+    expect(entries.last).to_contain_text("experiment.create")
+    check_a11y(page)
+    screenshot(page, "admin-audit")
