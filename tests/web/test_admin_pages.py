@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -421,7 +422,7 @@ def test_weights_and_traffic_can_be_changed_and_keep_the_params(app: Flask, admi
     assert _audit_actions(app)[0] == "experiment.update"
     shown_page = _texts(admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True))
     assert "Weights and traffic are saved." in shown_page
-    assert "control (control) 3 75%" in shown_page
+    assert "control (control) Weight 3: 75% of the experiment's teens" in shown_page
 
 
 def test_bad_weights_and_traffic_show_errors_and_change_nothing(app: Flask, admin: Pages) -> None:
@@ -527,12 +528,14 @@ def test_results_warn_in_plain_words_when_the_split_is_off(
     assert _status(admin, "start").status_code == 302
     # 50 vs 20 teens at 50/50: chi-square 12.86, p = 0.00034 (< 0.001 flags it).
     _seed(app, clock, {"control": (50, 0, 0), "friendly": (20, 0, 0)})
-    text = _texts(admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True))
+    page = admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True)
+    text = _texts(page)
     assert (
         "The split of teens between variants is off from the configured weights (p = 0.00034). "
         "Something may be wrong with assignment; don't trust these results until it's explained."
     ) in text
-    assert "no reminders yet" in text
+    assert "No reminders yet: rates, intervals and charts appear once" in text
+    assert "<svg" not in page
 
 
 def _results(rates: dict[str, Interval | None], holdout: bool = False) -> ExperimentResults:
@@ -600,11 +603,20 @@ def test_p_values_read_without_scientific_notation(p_value: float, text: str) ->
     assert shown.p_value_text(p_value) == text
 
 
-def test_differences_are_signed_percentage_points() -> None:
-    assert (
-        shown.difference_text(Interval(0.2, -0.081, 0.453)) == "+20.0 pp (\u22128.1 pp to +45.3 pp)"
+def test_rate_rows_show_the_rate_and_a_signed_difference_with_their_intervals() -> None:
+    results = _results({"control": Interval(0.2, 0.1, 0.3), "friendly": Interval(0.4, 0.2, 0.6)})
+    friendly = replace(results.variants[1], vs_control={"closed_app": Interval(0.2, -0.081, 0.453)})
+    results = replace(results, variants=(results.variants[0], friendly))
+    control_row, friendly_row = shown.rate_panels(results)[0].rows
+    assert (control_row.rate, control_row.rate_interval) == ("20.0%", "10.0% to 30.0%")
+    assert (control_row.is_control, control_row.versus, control_row.versus_interval) == (
+        True,
+        "—",
+        "",
     )
-    assert shown.difference_text(None) == "—"
+    assert friendly_row.versus == "+20.0 pp"
+    assert friendly_row.versus_interval == "\u22128.1 to +45.3 pp"
+    assert shown.points(-0.0001) == "0.0 pp"
 
 
 # --- kill switch and audit ------------------------------------------------------------------
@@ -691,13 +703,13 @@ def test_audit_log_lists_every_change_newest_first_with_before_and_after(
     clock.advance(minutes=5)
     assert _kill_switch(admin, enabled="on", reason="Incident", confirm="STOP").status_code == 302
     text = _texts(admin.client.get("/admin/audit").get_data(as_text=True))
-    rows = re.findall(r"2026-11-25 13:\d\d UTC \S+ (\S+) (\S+)", text)
+    rows = re.findall(r"2026-11-25 13:\d\d UTC \S+ (\S+) on (\S+)", text)
     assert rows == [
         ("kill_switch.enable", "kill_switch"),
         ("experiment.start", KEY),
         ("experiment.create", KEY),
     ]
-    assert f"2026-11-25 13:10 UTC {ADMIN_EMAIL} experiment.start {KEY}" in text
+    assert f"2026-11-25 13:10 UTC {ADMIN_EMAIL} experiment.start on {KEY}" in text
     assert '{"status":"draft"} → changed to {"status":"running"}' in text
     assert '{"enabled":false,"reason":""} → changed to {"enabled":true,"reason":"Incident"}' in text
     assert "2026-11-25 13:15 UTC" in text

@@ -66,7 +66,7 @@ class ExperimentForm(FlaskForm):  # type: ignore[misc]
 class SettingsForm(FlaskForm):  # type: ignore[misc]
     """Weights and traffic of an existing experiment (variant keys stay fixed)."""
 
-    traffic_percent = StringField("Traffic (percent of eligible teens)")
+    traffic_percent = StringField("Traffic (%)")
     weights = FieldList(StringField("Weight"))
 
 

@@ -39,12 +39,10 @@ def kill_switch() -> ResponseReturnValue:
         if data is not None and not form.errors:
             flags.set_kill_switch(session, data.enabled, data.reason, actor(), edge.now())
             session.commit()
-            flash(
-                "The kill switch is ON: every check now answers disabled, no reminders anywhere."
-                if data.enabled
-                else "The kill switch is off: reminders follow the schedules again.",
-                "success",
-            )
+            if data.enabled:
+                flash("The kill switch is ON: no reminders anywhere until it is off.", "warning")
+            else:
+                flash("The kill switch is off: reminders follow the schedules again.", "success")
             return redirect(url_for(".kill_switch"))
         turning_on = enabled
     else:

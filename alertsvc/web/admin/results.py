@@ -37,8 +37,9 @@ TOP = 10
 AXIS_HEIGHT = 30
 CAP = 6
 LABEL_CHARS = 15
-# The axis ends at the first of these that holds every interval, so small rates stay legible.
-SCALE_MAXIMA = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0)
+# The axis ends at the first of these that holds every interval, so small rates stay legible;
+# each has a round half for the middle tick.
+SCALE_MAXIMA = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 
 
 def percent(value: float) -> str:
@@ -60,14 +61,6 @@ def rate_text(interval: Interval | None) -> str:
     if interval is None:
         return "—"
     return f"{percent(interval.estimate)} ({percent(interval.low)} to {percent(interval.high)})"
-
-
-def difference_text(interval: Interval | None) -> str:
-    """'+20.0 pp (-8.1 pp to +45.3 pp)' (with real minus signs), or a dash for the control
-    and variants without reminders."""
-    if interval is None:
-        return "—"
-    return f"{points(interval.estimate)} ({points(interval.low)} to {points(interval.high)})"
 
 
 def p_value_text(p_value: float) -> str:
@@ -116,10 +109,14 @@ class RateChart:
 
 @dataclass(frozen=True, slots=True)
 class RateRow:
+    """A variant's rate and difference from the control, each with its interval apart."""
+
     key: str
     is_control: bool
     rate: str
+    rate_interval: str
     versus: str
+    versus_interval: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,18 +183,24 @@ def rate_chart(results: ExperimentResults, action: str) -> RateChart:
     )
 
 
+def _rate_row(results: ExperimentResults, variant: VariantResult, action: str) -> RateRow:
+    rate, versus = variant.rates.get(action), variant.vs_control.get(action)
+    return RateRow(
+        key=variant.key,
+        is_control=variant.key == results.control,
+        rate=percent(rate.estimate) if rate else "—",
+        rate_interval=f"{percent(rate.low)} to {percent(rate.high)}" if rate else "",
+        versus=points(versus.estimate) if versus else "—",
+        versus_interval=(
+            f"{points(versus.low).removesuffix(' pp')} to {points(versus.high)}" if versus else ""
+        ),
+    )
+
+
 def rate_panels(results: ExperimentResults) -> list[RatePanel]:
     """One panel per rate the experiment is judged on (SPEC §5 results)."""
     panels = []
     for action in RATE_ACTIONS:
-        rows = tuple(
-            RateRow(
-                key=v.key,
-                is_control=v.key == results.control,
-                rate=rate_text(v.rates.get(action)),
-                versus=difference_text(v.vs_control.get(action)),
-            )
-            for v in results.variants
-        )
+        rows = tuple(_rate_row(results, v, action) for v in results.variants)
         panels.append(RatePanel(rate_chart(results, action), rows))
     return panels
