@@ -242,8 +242,12 @@ def change_settings(key: str) -> ResponseReturnValue:
         return _detail(_find(key), INVALID, settings_form=form)
     except service.ExperimentConflictError as exc:
         session.rollback()
+        current = _find(key)
+        if current.experiment.status is Status.STOPPED:
+            # A stopped experiment has no settings form to show the message next to.
+            return _detail(current, CONFLICT, lifecycle_error=str(exc))
         form.form_errors.append(str(exc))
-        return _detail(_find(key), CONFLICT, settings_form=form)
+        return _detail(current, CONFLICT, settings_form=form)
     session.commit()
     flash("Weights and traffic are saved. Teens already assigned keep their variant.", "success")
     return redirect(url_for(".experiment", key=key))

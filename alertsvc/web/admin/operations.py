@@ -65,6 +65,6 @@ def kill_switch() -> ResponseReturnValue:
 @admin_required
 def audit_log() -> ResponseReturnValue:
     """Every admin and automatic change, newest first."""
-    limit = request.args.get("limit", AUDIT_PAGE, type=int) or AUDIT_PAGE
+    limit = min(max(request.args.get("limit", AUDIT_PAGE, type=int) or 1, 1), audit.MAX_LIMIT)
     entries = audit.list_audit(edge.db(), limit)
     return render("admin/audit.html", entries=entries, limit=limit)
