@@ -1,0 +1,314 @@
+"""ICS import: all-day events become no-school exceptions; re-imports update, never double."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from alertsvc.db.models import ExceptionRow
+from alertsvc.services.calendar_import import CalendarFormatError, parse_calendar
+from tests.support import Api, FakeClock
+
+
+def calendar(*events: str) -> bytes:
+    body = "".join(f"BEGIN:VEVENT\r\n{e.strip()}\r\nEND:VEVENT\r\n" for e in events)
+    text = (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//alertsvc tests//EN\r\n{body}END:VCALENDAR\r\n"
+    )
+    return text.encode()
+
+
+def event(uid: str, *lines: str) -> str:
+    return "\r\n".join([f"UID:{uid}", "DTSTAMP:20260801T000000Z", *lines])
+
+
+THANKSGIVING = event(
+    "thanksgiving-2026@school.example",
+    "DTSTART;VALUE=DATE:20261126",
+    "DTEND;VALUE=DATE:20261128",
+    "SUMMARY:Thanksgiving break",
+)
+TEACHER_DAY = event(
+    "teacher-day@school.example", "DTSTART;VALUE=DATE:20261211", "SUMMARY:Teacher training day"
+)
+PARENTS_EVENING = event(
+    "parents-evening@school.example",
+    "DTSTART;TZID=America/New_York:20261203T180000",
+    "DTEND;TZID=America/New_York:20261203T200000",
+    "SUMMARY:Parents' evening",
+)
+FRIDAYS_OFF = event(
+    "fridays-off@school.example",
+    "DTSTART;VALUE=DATE:20270108",
+    "DTEND;VALUE=DATE:20270109",
+    "RRULE:FREQ=WEEKLY;COUNT=4",
+    "SUMMARY:Short-week Friday",
+)
+
+
+@pytest.fixture
+def teen_id(parent: Api) -> str:
+    response = parent.post("/v1/teens", {"nickname": "Sam", "timezone": "America/New_York"})
+    return str(response.get_json()["id"])
+
+
+def upload(parent: Api, teen_id: str, data: bytes, content_type: str = "text/calendar") -> Any:
+    return parent.post(
+        f"/v1/teens/{teen_id}/calendar", data=data, headers={"Content-Type": content_type}
+    )
+
+
+def exceptions(parent: Api, teen_id: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = parent.get(f"/v1/teens/{teen_id}/exceptions").get_json()
+    return result
+
+
+def spans(parent: Api, teen_id: str) -> list[tuple[str, str, str | None]]:
+    return [(e["first_day"], e["last_day"], e["note"]) for e in exceptions(parent, teen_id)]
+
+
+def test_all_day_single_and_multi_day_events_become_no_school(parent: Api, teen_id: str) -> None:
+    response = upload(parent, teen_id, calendar(THANKSGIVING, TEACHER_DAY))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"imported": 2, "updated": 0, "skipped": 0}
+    listed = exceptions(parent, teen_id)
+    # DTEND is exclusive: 26..28 is two days; no DTEND is one day.
+    assert spans(parent, teen_id) == [
+        ("2026-11-26", "2026-11-27", "Thanksgiving break"),
+        ("2026-12-11", "2026-12-11", "Teacher training day"),
+    ]
+    assert {(e["kind"], e["source"], tuple(e["windows"])) for e in listed} == {
+        ("no_school", "ics", ())
+    }
+
+
+def test_timed_events_are_skipped(parent: Api, teen_id: str) -> None:
+    response = upload(parent, teen_id, calendar(PARENTS_EVENING, TEACHER_DAY))
+    assert response.get_json() == {"imported": 1, "updated": 0, "skipped": 1}
+    assert spans(parent, teen_id) == [("2026-12-11", "2026-12-11", "Teacher training day")]
+
+
+def test_weekly_all_day_series_is_expanded_one_exception_per_occurrence(
+    parent: Api, teen_id: str
+) -> None:
+    response = upload(parent, teen_id, calendar(FRIDAYS_OFF))
+    assert response.get_json() == {"imported": 4, "updated": 0, "skipped": 0}
+    assert [s[0] for s in spans(parent, teen_id)] == [
+        "2027-01-08",
+        "2027-01-15",
+        "2027-01-22",
+        "2027-01-29",
+    ]
+
+
+def test_a_moved_and_an_excluded_occurrence_of_a_series_are_respected(
+    parent: Api, teen_id: str
+) -> None:
+    moved = event(
+        "fridays-off@school.example",
+        "RECURRENCE-ID;VALUE=DATE:20270115",
+        "DTSTART;VALUE=DATE:20270114",
+        "SUMMARY:Short-week Thursday",
+    )
+    series = FRIDAYS_OFF + "\r\nEXDATE;VALUE=DATE:20270122"
+    assert upload(parent, teen_id, calendar(series, moved)).get_json()["imported"] == 3
+    assert spans(parent, teen_id) == [
+        ("2027-01-08", "2027-01-08", "Short-week Friday"),
+        ("2027-01-14", "2027-01-14", "Short-week Thursday"),
+        ("2027-01-29", "2027-01-29", "Short-week Friday"),
+    ]
+
+
+def test_reimport_updates_changed_events_and_never_duplicates(
+    parent: Api, teen_id: str, app: Flask
+) -> None:
+    first = upload(parent, teen_id, calendar(THANKSGIVING, TEACHER_DAY, FRIDAYS_OFF))
+    assert first.get_json() == {"imported": 6, "updated": 0, "skipped": 0}
+    ids_before = [e["id"] for e in exceptions(parent, teen_id)]
+    changed_thanksgiving = THANKSGIVING.replace("20261128", "20261130").replace(
+        "Thanksgiving break", "Thanksgiving (long)"
+    )
+    new_event = event("snow@school.example", "DTSTART;VALUE=DATE:20270205", "SUMMARY:Snow")
+    second = upload(
+        parent, teen_id, calendar(changed_thanksgiving, TEACHER_DAY, FRIDAYS_OFF, new_event)
+    )
+    assert second.get_json() == {"imported": 1, "updated": 6, "skipped": 0}
+    after = exceptions(parent, teen_id)
+    assert [e["id"] for e in after][:6] == ids_before
+    assert (after[0]["first_day"], after[0]["last_day"], after[0]["note"]) == (
+        "2026-11-26",
+        "2026-11-29",
+        "Thanksgiving (long)",
+    )
+    assert after[-1]["note"] == "Snow"
+    with app.extensions["alertsvc"].sessions() as db:
+        count = db.scalar(select(func.count()).select_from(ExceptionRow))
+        uids = db.scalar(select(func.count(func.distinct(ExceptionRow.source_uid))))
+    assert count == uids == 7
+
+
+def test_imported_days_show_in_the_preview_and_manual_exceptions_stay(
+    parent: Api, teen_id: str
+) -> None:
+    weekly = {d: [{"start": "08:00", "end": "15:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
+    parent.put(f"/v1/teens/{teen_id}/schedule", {"weekly": weekly})
+    manual = {"first_day": "2026-12-10", "last_day": "2026-12-10", "kind": "no_school"}
+    parent.post(f"/v1/teens/{teen_id}/exceptions", manual)
+    upload(parent, teen_id, calendar(TEACHER_DAY))
+    upload(parent, teen_id, calendar(TEACHER_DAY))
+    assert [e["source"] for e in exceptions(parent, teen_id)] == ["manual", "ics"]
+    day = parent.get(f"/v1/teens/{teen_id}/preview?from=2026-12-11&days=1").get_json()[0]
+    assert (day["school_day"], day["reason"], day["detail"]) == (
+        False,
+        "exception",
+        "Teacher training day",
+    )
+
+
+def test_events_far_outside_the_import_window_are_skipped(
+    parent: Api, teen_id: str, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 25, 13, 5, tzinfo=UTC))
+    old = event("old@school.example", "DTSTART;VALUE=DATE:20200101", "SUMMARY:Old")
+    endless = event(
+        "weekly@school.example",
+        "DTSTART;VALUE=DATE:20260105",
+        "RRULE:FREQ=WEEKLY",
+        "SUMMARY:Every Monday",
+    )
+    response = upload(parent, teen_id, calendar(old, endless))
+    body = response.get_json()
+    assert body["skipped"] == 1
+    # An endless weekly series: a year back (it started in January) to two years ahead.
+    firsts = [s[0] for s in spans(parent, teen_id)]
+    assert firsts[0] == "2026-01-05"
+    assert firsts[-1] <= "2028-11-24"
+    assert body["imported"] == len(firsts) > 100
+
+
+def test_sub_daily_all_day_rules_and_cancelled_events_are_skipped(
+    parent: Api, teen_id: str
+) -> None:
+    hourly = event(
+        "hourly@school.example", "DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=HOURLY", "SUMMARY:x"
+    )
+    cancelled = event("cancelled@school.example", "DTSTART;VALUE=DATE:20261202", "STATUS:CANCELLED")
+    response = upload(parent, teen_id, calendar(hourly, cancelled, TEACHER_DAY))
+    assert response.get_json() == {"imported": 1, "updated": 0, "skipped": 2}
+
+
+def test_long_uids_and_summaries_are_stored_safely(parent: Api, teen_id: str) -> None:
+    long_uid = "u" * 300 + "@school.example"
+    summary = "Word " * 60
+    data = calendar(event(long_uid, "DTSTART;VALUE=DATE:20261201", f"SUMMARY:{summary}"))
+    assert upload(parent, teen_id, data).get_json()["imported"] == 1
+    assert upload(parent, teen_id, data).get_json()["updated"] == 1
+    notes = [e["note"] for e in exceptions(parent, teen_id)]
+    assert len(notes) == 1
+    assert notes[0] is not None
+    assert len(notes[0]) == 200
+
+
+MALFORMED = {
+    "not ics": b"hello, this is not a calendar",
+    "no calendar": b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20261201\r\nEND:VEVENT\r\n",
+    "no uid": calendar(TEACHER_DAY, "DTSTART;VALUE=DATE:20261202\r\nSUMMARY:No UID"),
+    "no dtstart": calendar(TEACHER_DAY, event("x@school.example", "SUMMARY:When?")),
+    "bad dtstart": calendar(event("x@school.example", "DTSTART;VALUE=DATE:2026-12-01")),
+    "bad rrule": calendar(
+        event("x@school.example", "DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=SOMETIMES")
+    ),
+    "binary": b"\xff\xfe\x00garbage",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_calendars_are_422_and_write_nothing(
+    parent: Api, teen_id: str, app: Flask, name: str
+) -> None:
+    response = upload(parent, teen_id, MALFORMED[name])
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"][0]["field"] == "body"
+    with app.extensions["alertsvc"].sessions() as db:
+        assert db.scalar(select(func.count()).select_from(ExceptionRow)) == 0
+
+
+def test_wrong_content_type_is_400(parent: Api, teen_id: str) -> None:
+    response = upload(parent, teen_id, calendar(TEACHER_DAY), content_type="application/json")
+    assert response.status_code == 400
+    assert exceptions(parent, teen_id) == []
+
+
+def test_a_calendar_over_one_mib_is_413(parent: Api, teen_id: str) -> None:
+    filler = "X-FILLER:" + "a" * 70 + "\r\n"
+    big = calendar(TEACHER_DAY).replace(
+        b"END:VCALENDAR", (filler * (1024 * 1024 // len(filler) + 10)).encode() + b"END:VCALENDAR"
+    )
+    assert len(big) > 1024 * 1024
+    response = upload(parent, teen_id, big)
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert exceptions(parent, teen_id) == []
+
+
+def test_a_calendar_just_under_one_mib_is_accepted(parent: Api, teen_id: str) -> None:
+    filler = "X-FILLER:" + "a" * 70 + "\r\n"
+    data = calendar(TEACHER_DAY)
+    data = data.replace(
+        b"END:VCALENDAR",
+        (filler * ((1024 * 1024 - len(data)) // len(filler) - 1)).encode() + b"END:VCALENDAR",
+    )
+    assert len(data) <= 1024 * 1024
+    assert upload(parent, teen_id, data).get_json()["imported"] == 1
+
+
+def test_too_many_all_day_days_in_the_window_is_422(parent: Api, teen_id: str) -> None:
+    daily = [
+        event(f"daily-{i}@school.example", "DTSTART;VALUE=DATE:20260101", "RRULE:FREQ=DAILY")
+        for i in range(3)
+    ]
+    response = upload(parent, teen_id, calendar(*daily))
+    assert response.status_code == 422
+    assert "more than 2000" in response.get_json()["errors"][0]["message"]
+    assert exceptions(parent, teen_id) == []
+
+
+def test_parsing_keys_single_events_by_uid_and_occurrences_by_date() -> None:
+    parsed = parse_calendar(calendar(TEACHER_DAY, FRIDAYS_OFF), date(2026, 11, 25))
+    assert [e.source_uid for e in parsed.events] == [
+        "teacher-day@school.example",
+        "fridays-off@school.example#2027-01-08",
+        "fridays-off@school.example#2027-01-15",
+        "fridays-off@school.example#2027-01-22",
+        "fridays-off@school.example#2027-01-29",
+    ]
+    assert parsed.skipped == 0
+
+
+def test_an_endless_daily_series_from_2000_is_cut_to_the_window_quickly() -> None:
+    endless = event("daily@school.example", "DTSTART;VALUE=DATE:20000103", "RRULE:FREQ=DAILY")
+    started = time.perf_counter()
+    parsed = parse_calendar(calendar(endless), date(2026, 11, 25))
+    assert time.perf_counter() - started < 10
+    days = [e.first_day for e in parsed.events]
+    assert days[0] == date(2025, 11, 25)
+    assert days[-1] == date(2028, 11, 23)
+    assert len(days) == len(set(days)) == 1095
+
+
+def test_the_window_never_passes_2037() -> None:
+    weekly = event("w@school.example", "DTSTART;VALUE=DATE:20370105", "RRULE:FREQ=WEEKLY")
+    parsed = parse_calendar(calendar(weekly), date(2037, 6, 1))
+    assert max(e.last_day for e in parsed.events) <= date(2037, 12, 31)
+
+
+def test_malformed_input_raises_a_format_error() -> None:
+    with pytest.raises(CalendarFormatError):
+        parse_calendar(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR", date(2026, 11, 25))
