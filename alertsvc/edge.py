@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from alertsvc.config import Settings
 from alertsvc.runtime import Runtime
+from alertsvc.services.ratelimit import CheckLimiter
 
 
 def runtime() -> Runtime:
@@ -19,6 +20,16 @@ def runtime() -> Runtime:
 
 def settings() -> Settings:
     return runtime().settings
+
+
+class _Unlimited:
+    def retry_after(self, _device_id: str, _now: datetime) -> int | None:
+        return None
+
+
+def check_limiter() -> CheckLimiter | _Unlimited:
+    """The per-device check limit, or one that never limits when limits are off."""
+    return runtime().check_limiter or _Unlimited()
 
 
 def now() -> datetime:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alertsvc.clock import Clock
 from alertsvc.config import Settings
+from alertsvc.services.ratelimit import CheckLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,3 +18,4 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
+    check_limiter: CheckLimiter | None

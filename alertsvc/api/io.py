@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -114,3 +115,12 @@ def documented(doc: Doc) -> Callable[[F], F]:
         return view
 
     return mark
+
+
+def rfc3339(instant: datetime | None) -> str | None:
+    """UTC instants as RFC 3339 with `Z`; milliseconds only when the instant has them."""
+    if instant is None:
+        return None
+    utc = instant.astimezone(UTC)
+    spec = "milliseconds" if utc.microsecond else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"

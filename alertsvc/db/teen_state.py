@@ -1,0 +1,104 @@
+"""The per-teen nudge state row <-> `NudgeState`, with compare-and-set writes.
+
+Every write bumps `version` and only succeeds if nobody else wrote since we read: two
+processes answering checks for the same teen at once cannot both emit a nudge or break a cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from alertsvc.db.models import TeenState
+from alertsvc.domain.decision import NudgeState
+
+MAX_ATTEMPTS = 5
+
+
+class StateConflictError(RuntimeError):
+    """Other writers kept winning the compare-and-set; the caller should retry later."""
+
+
+STATE_COLUMNS = (
+    TeenState.version,
+    TeenState.paused_until,
+    TeenState.snoozed_until,
+    TeenState.day,
+    TeenState.day_marks,
+    TeenState.last_nudge_id,
+    TeenState.last_nudge_at,
+    TeenState.last_nudge_acked,
+)
+
+
+def state_from_row(
+    row: Row[tuple[object, ...]] | tuple[object, ...] | None,
+) -> tuple[NudgeState, int | None]:
+    """`(state, version)` from the STATE_COLUMNS values; no row -> empty state, version None."""
+    if row is None or row[0] is None:
+        return NudgeState(), None
+    version, paused, snoozed, day, marks, last_id, last_at, acked = tuple(row)
+    state = NudgeState(
+        paused_until=paused,  # type: ignore[arg-type]
+        snoozed_until=snoozed,  # type: ignore[arg-type]
+        day=day,  # type: ignore[arg-type]
+        day_marks=str(marks or ""),
+        last_nudge_id=last_id,  # type: ignore[arg-type]
+        last_nudge_at=last_at,  # type: ignore[arg-type]
+        last_nudge_acked=bool(acked),
+    )
+    return state, int(version)  # type: ignore[call-overload]
+
+
+def load_state(session: Session, teen_id: str) -> tuple[NudgeState, int | None]:
+    row = session.execute(select(*STATE_COLUMNS).where(TeenState.teen_id == teen_id)).first()
+    return state_from_row(row)
+
+
+def _values(state: NudgeState) -> dict[str, object]:
+    return {
+        "paused_until": state.paused_until,
+        "snoozed_until": state.snoozed_until,
+        "day": state.day,
+        "day_marks": state.day_marks,
+        "last_nudge_id": state.last_nudge_id,
+        "last_nudge_at": state.last_nudge_at,
+        "last_nudge_acked": state.last_nudge_acked,
+    }
+
+
+def save_state(
+    session: Session, teen_id: str, state: NudgeState, expected_version: int | None
+) -> bool:
+    """Write `state` if the row is still at `expected_version` (None: no row yet)."""
+    if expected_version is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT inserts.
+        created = session.execute(
+            insert(TeenState)
+            .values(teen_id=teen_id, version=1, **_values(state))
+            .on_conflict_do_nothing(index_elements=[TeenState.teen_id])
+            .returning(TeenState.teen_id)
+        ).first()
+        return created is not None
+    else:
+        result = session.execute(
+            update(TeenState)
+            .where(TeenState.teen_id == teen_id, TeenState.version == expected_version)
+            .values(version=TeenState.version + 1, **_values(state))
+        )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def set_pause(session: Session, teen_id: str, until: datetime | None) -> None:
+    """Pause or resume, whatever else the row holds (a blind write that still bumps version)."""
+    for _ in range(MAX_ATTEMPTS):
+        state, version = load_state(session, teen_id)
+        if save_state(session, teen_id, replace(state, paused_until=until), version):
+            return
+    raise StateConflictError(teen_id)

@@ -1,0 +1,59 @@
+"""Prometheus metrics. Labels never carry anything about a teen: reasons, actions, routes.
+
+Under gunicorn every worker process counts for itself; `alertsvc serve` sets
+PROMETHEUS_MULTIPROC_DIR so `/metrics` sums all of them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+blueprint = Blueprint("metrics", __name__)
+
+CHECKS = Counter("alertsvc_checks_total", "Checks answered, by reason", ["reason"])
+CHECK_LATENCY = Histogram(
+    "alertsvc_check_latency_seconds",
+    "Time to answer POST /v1/check",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+NUDGES = Counter("alertsvc_nudges_total", "New nudges emitted (re-deliveries not counted)")
+REDELIVERIES = Counter("alertsvc_nudge_redeliveries_total", "Unacknowledged nudges re-delivered")
+ACKS = Counter("alertsvc_acks_total", "Acks recorded, by action", ["action"])
+ERRORS = Counter("alertsvc_errors_total", "Error answers, by status", ["status"])
+REQUESTS = Histogram(
+    "alertsvc_request_duration_seconds",
+    "HTTP request duration by route template",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+JOB_RUNS = Counter("alertsvc_job_runs_total", "Background job runs", ["job", "outcome"])
+DB_POOL_CHECKED_OUT = Gauge(
+    "alertsvc_db_pool_checked_out",
+    "Database connections in use in this process",
+    multiprocess_mode="livesum",
+)
+
+
+def _registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,166 @@
+"""The check every poll gets: load the subject in one query, decide, persist only a nudge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from alertsvc.db import repositories
+from alertsvc.db.models import Device, Nudge, ScheduleRow, Teen, TeenState
+from alertsvc.db.teen_state import (
+    MAX_ATTEMPTS,
+    STATE_COLUMNS,
+    StateConflictError,
+    load_state,
+    save_state,
+    state_from_row,
+)
+from alertsvc.domain.decision import Arm, CheckInput, Decision, NudgeState, decide, with_nudge
+from alertsvc.domain.schedule import Place, Schedule
+from alertsvc.services.ids import digest, new_id
+
+# last_seen_at is for parents ("is the app still installed?"), not tracking: minute-level
+# freshness is plenty, and it keeps most checks free of writes.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The device asking, its teen, schedule and nudge state, as read in one query."""
+
+    device_id: str
+    teen_id: str
+    place: Place
+    last_seen_at: datetime | None
+    schedule: Schedule | None
+    state: NudgeState
+    state_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    decision: Decision
+    nudge_id: str | None
+    arm: Arm | None
+    schedule_version: int | None
+    new_nudge: bool
+
+
+def find_subject(session: Session, device_token: str) -> Subject | None:
+    """One indexed lookup by token digest, joining teen, schedule and state."""
+    row = session.execute(
+        select(
+            Device.id,
+            Device.teen_id,
+            Device.last_seen_at,
+            Teen.timezone,
+            Teen.country,
+            Teen.subdivision,
+            ScheduleRow,
+            *STATE_COLUMNS,
+        )
+        .join(Teen, Teen.id == Device.teen_id)
+        .outerjoin(ScheduleRow, ScheduleRow.teen_id == Device.teen_id)
+        .outerjoin(TeenState, TeenState.teen_id == Device.teen_id)
+        .where(Device.token_hash == digest(device_token))
+    ).first()
+    if row is None:
+        return None
+    state, version = state_from_row(tuple(row[7:]))
+    schedule_row = row[6]
+    return Subject(
+        device_id=row[0],
+        teen_id=row[1],
+        place=Place(row[3], row[4], row[5]),
+        last_seen_at=row[2],
+        schedule=repositories.schedule_from_row(schedule_row) if schedule_row else None,
+        state=state,
+        state_version=version,
+    )
+
+
+def answer_check(
+    session: Session,
+    subject: Subject,
+    *,
+    now: datetime,
+    device_offset_minutes: int | None,
+    kill_switch: bool,
+    arm: Arm | None,
+) -> CheckResult:
+    """Decide; when the answer is a new nudge, claim it with a compare-and-set on the state."""
+    exceptions = repositories.load_exceptions(session, subject.teen_id) if subject.schedule else ()
+    _touch_device(session, subject, now)
+    schedule_version = subject.schedule.version if subject.schedule else None
+    for _ in range(MAX_ATTEMPTS):
+        decision = decide(
+            CheckInput(
+                now=now,
+                device_id=subject.device_id,
+                place=subject.place,
+                schedule=subject.schedule,
+                exceptions=tuple(exceptions),
+                state=subject.state,
+                arm=arm,
+                kill_switch=kill_switch,
+                device_offset_minutes=device_offset_minutes,
+            )
+        )
+        if decision.nudge is None or decision.redeliver_id is not None:
+            return CheckResult(decision, decision.redeliver_id, arm, schedule_version, False)
+        nudge_id = new_id("nud")
+        claimed = with_nudge(subject.state, nudge_id, now, decision.local_day)
+        if save_state(session, subject.teen_id, claimed, subject.state_version):
+            _record_nudge(session, subject, decision, nudge_id, now, arm, schedule_version)
+            return CheckResult(decision, nudge_id, arm, schedule_version, True)
+        # Another process answered for this teen since we read: decide again on its state.
+        state, version = load_state(session, subject.teen_id)
+        subject = replace(subject, state=state, state_version=version)
+    raise StateConflictError(subject.teen_id)
+
+
+def _touch_device(session: Session, subject: Subject, now: datetime) -> None:
+    if subject.last_seen_at is None or now - subject.last_seen_at >= LAST_SEEN_RESOLUTION:
+        session.execute(
+            update(Device).where(Device.id == subject.device_id).values(last_seen_at=now)
+        )
+
+
+def _record_nudge(
+    session: Session,
+    subject: Subject,
+    decision: Decision,
+    nudge_id: str,
+    now: datetime,
+    arm: Arm | None,
+    schedule_version: int | None,
+) -> None:
+    if decision.nudge is None or decision.window is None:
+        raise ValueError("only a nudge decision inside a window is recorded")
+    session.add(
+        Nudge(
+            id=nudge_id,
+            teen_id=subject.teen_id,
+            device_id=subject.device_id,
+            at=now,
+            local_date=decision.local_day,
+            day_index=len(decision_marks(subject.state, decision)),
+            reason=decision.reason.value,
+            explanation=decision.explanation,
+            window_start=decision.window.start,
+            window_end=decision.window.end,
+            title=decision.nudge.title,
+            body=decision.nudge.body,
+            experiment_key=arm.experiment_key if arm else None,
+            variant_key=arm.variant_key if arm else None,
+            schedule_version=schedule_version or 0,
+        )
+    )
+
+
+def decision_marks(state: NudgeState, decision: Decision) -> str:
+    """Today's marks before this nudge (yesterday's don't count)."""
+    return state.day_marks if state.day == decision.local_day else ""
