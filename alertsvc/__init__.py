@@ -10,6 +10,7 @@ from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
 from alertsvc.db.session import make_engine, make_session_factory
 from alertsvc.runtime import Runtime
+from alertsvc.services.ratelimit import CheckLimiter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +32,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         WTF_CSRF_TIME_LIMIT=None,
     )
     engine = make_engine(settings)
-    app.extensions["alertsvc"] = Runtime(settings, engine, make_session_factory(engine), clock)
+    limits = settings.rate_limits
+    limiter = (
+        CheckLimiter(settings.rate_limit_storage_url, limits.checks_per_minute)
+        if limits.enabled
+        else None
+    )
+    app.extensions["alertsvc"] = Runtime(
+        settings, engine, make_session_factory(engine), clock, limiter
+    )
 
     from alertsvc import edge, http, web
     from alertsvc.services import accounts
@@ -54,7 +63,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
 
 def _blueprints() -> list[Blueprint]:
-    from alertsvc.api import admin, health, openapi, parents, schedules, teens
+    from alertsvc import metrics
+    from alertsvc.api import admin, devices, health, nudges, openapi, parents, schedules, teens
     from alertsvc.web import admin as admin_pages
     from alertsvc.web import public
     from alertsvc.web.parent import auth as parent_auth
@@ -66,7 +76,10 @@ def _blueprints() -> list[Blueprint]:
         parents.blueprint,
         teens.blueprint,
         schedules.blueprint,
+        devices.blueprint,
+        nudges.blueprint,
         admin.blueprint,
+        metrics.blueprint,
         public.blueprint,
         parent_auth.blueprint,
         parent_home.blueprint,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
+import uuid
 
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -12,6 +15,9 @@ from werkzeug.exceptions import HTTPException
 from alertsvc.api.problems import Problem
 
 log = logging.getLogger("alertsvc")
+access_log = logging.getLogger("alertsvc.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -81,7 +87,39 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _log_request(response: Response) -> Response:
+    """One JSON line per request: no query strings, bodies, tokens or anything about a teen."""
+    from alertsvc import metrics
+
+    duration = time.perf_counter() - g.get("started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    status = response.status_code
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    metrics.REQUESTS.labels(request.method, route, str(status)).observe(duration)
+    if status >= 400:
+        metrics.ERRORS.labels(str(status)).inc()
+    access_log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+            "request_id": g.get("request_id"),
+        },
+    )
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
     app.register_error_handler(Problem, _problem)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from alertsvc.config import Settings
+from alertsvc.logs import configure_logging
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -25,7 +28,17 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(self._settings)
 
 
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
 def serve(settings: Settings, *, bind: str, workers: int, threads: int) -> None:
+    configure_logging()
+    # Each gunicorn worker counts for itself; a shared directory lets /metrics add them up.
+    # It must be set before prometheus_client is imported, i.e. before the app loads.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="alertsvc-prom-"))
     options = {
         "bind": bind,
         "workers": workers,
@@ -37,5 +50,6 @@ def serve(settings: Settings, *, bind: str, workers: int, threads: int) -> None:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
+        "child_exit": _child_exit,
     }
     _Gunicorn(settings, options).run()
