@@ -45,12 +45,15 @@ def _create_admin(settings: Settings, email: str) -> int:
 
 
 def _demo(settings: Settings) -> int:
-    from alertsvc import create_app
+    from alertsvc import create_app, edge
     from alertsvc.services.demo import create_demo
 
     app = create_app(settings)
     with app.app_context():
-        print(create_demo().instructions(_base_url()))
+        session = edge.db()
+        demo = create_demo(session, edge.now())
+        session.commit()
+    print(demo.instructions(_base_url()))
     return 0
 
 
