@@ -57,6 +57,13 @@ def _demo(settings: Settings) -> int:
     return 0
 
 
+def _worker(settings: Settings) -> int:
+    from alertsvc.worker import run_worker
+
+    run_worker(settings)
+    return 0
+
+
 def _base_url() -> str:
     return "http://" + os.environ.get("ALERTSVC_BIND", "127.0.0.1:8000")
 
@@ -78,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--bind", default=os.environ.get("ALERTSVC_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("ALERTSVC_WORKERS", 2)))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("ALERTSVC_THREADS", 4)))
+    commands.add_parser("worker", help="run background jobs (one active worker at a time)")
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply Alembic migrations up to head")
@@ -96,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(settings, args.bind, args.workers, args.threads)
+    if args.command == "worker":
+        return _worker(settings)
     if args.command == "db":
         return _db_upgrade(settings)
     if args.command == "create-admin":
