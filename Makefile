@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ALERTSVC_ENV ?= development
 
-.PHONY: run test lint fmt typecheck bench migrate worker demo clean
+LINT_PATHS := alertsvc tests migrations $(wildcard bench)
+
+.PHONY: run test lint fmt bench migrate worker demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,14 +29,14 @@ worker: migrate
 	$(BIN)/alertsvc worker
 
 lint: $(STAMP)
-	$(BIN)/ruff check alertsvc tests bench migrations
-	$(BIN)/ruff format --check alertsvc tests bench migrations
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 fmt: $(STAMP)
-	$(BIN)/ruff format alertsvc tests bench migrations
-	$(BIN)/ruff check --fix alertsvc tests bench migrations
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 test: lint
 	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
