@@ -67,8 +67,13 @@ def _blueprints() -> list[Blueprint]:
     from alertsvc.api import admin, devices, health, nudges, openapi, parents, schedules, teens
     from alertsvc.web import admin as admin_pages
     from alertsvc.web import public
+    from alertsvc.web.parent import activity as parent_activity
     from alertsvc.web.parent import auth as parent_auth
+    from alertsvc.web.parent import calendar as parent_calendar
     from alertsvc.web.parent import home as parent_home
+    from alertsvc.web.parent import privacy as parent_privacy
+    from alertsvc.web.parent import schedule as parent_schedule
+    from alertsvc.web.parent import teens as parent_teens
 
     return [
         health.blueprint,
@@ -83,5 +88,10 @@ def _blueprints() -> list[Blueprint]:
         public.blueprint,
         parent_auth.blueprint,
         parent_home.blueprint,
+        parent_teens.blueprint,
+        parent_schedule.blueprint,
+        parent_calendar.blueprint,
+        parent_activity.blueprint,
+        parent_privacy.blueprint,
         admin_pages.blueprint,
     ]

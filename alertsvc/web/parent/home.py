@@ -1,10 +1,12 @@
-"""A parent's start page after logging in (the teens list replaces it)."""
+"""A parent's start page: their teens, each with its devices and next steps."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from alertsvc import edge
+from alertsvc.services import teens
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_home", __name__)
@@ -13,5 +15,10 @@ blueprint = Blueprint("parent_home", __name__)
 @blueprint.get("/home")
 @login_required
 def home() -> ResponseReturnValue:
-    """The page a parent lands on; a placeholder until the teens list exists."""
-    return render_template("parent/home.html", parent=logged_in_parent())
+    """The teens list, where a parent lands after logging in."""
+    parent = logged_in_parent()
+    return render_template(
+        "parent/home.html",
+        parent=parent,
+        teens=teens.teens_of_parent(edge.db(), parent.parent_id),
+    )

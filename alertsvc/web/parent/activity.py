@@ -1,0 +1,119 @@
+"""Activity: the nudges a teen got, why, and what the teen answered; pause and resume."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from alertsvc import edge
+from alertsvc.db.repositories import TeenView
+from alertsvc.db.teen_state import load_state, set_pause
+from alertsvc.domain.calendar import zone_named
+from alertsvc.domain.localtime import end_of_local_day, local_instant
+from alertsvc.domain.schedule import LAST_SUPPORTED_DATE
+from alertsvc.services import nudges
+from alertsvc.web.parent.common import INVALID, Errors, local_text, owned_teen
+from alertsvc.web.session import login_required
+
+blueprint = Blueprint("parent_activity", __name__)
+
+HISTORY_LIMIT = 100
+
+ACK_LABELS = {
+    "shown": "Seen",
+    "dismissed": "Dismissed",
+    "closed_app": "Closed the app",
+    "school_use": "Said: “I'm using it for school”",
+    "report_wrong": "Reported as wrong: “I'm not in school now”",
+}
+
+
+def _paused_until(teen: TeenView) -> datetime | None:
+    state, _ = load_state(edge.db(), teen.id)
+    until = state.paused_until
+    return until if until is not None and until > edge.now() else None
+
+
+def _page(teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200):  # type: ignore[no-untyped-def]
+    history = nudges.history(edge.db(), teen.id, HISTORY_LIMIT)
+    return render_template(
+        "parent/activity.html",
+        teen=teen,
+        paused_until=_paused_until(teen),
+        history=history,
+        ack_labels=ACK_LABELS,
+        local_text=local_text,
+        values=values,
+        errors=errors,
+        reports=sum(1 for n in history if any(a.action == "report_wrong" for a in n.acks)),
+    ), status
+
+
+@blueprint.get("/teens/<teen_id>/activity")
+@login_required
+def activity(teen_id: str) -> ResponseReturnValue:
+    """Nudge history with explanations and acks, and the pause controls."""
+    teen = owned_teen(teen_id)
+    tomorrow = edge.now().astimezone(zone_named(teen.timezone)).date().toordinal() + 1
+    return _page(teen, {"until_date": date.fromordinal(tomorrow).isoformat(), "until_time": "08:00"}, {})
+
+
+def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Errors]:
+    """The pause's end from a quick choice or a local date and time in the teen's zone."""
+    zone = zone_named(teen.timezone)
+    now = edge.now()
+    quick = values.get("quick")
+    if quick == "today":
+        return end_of_local_day(now, zone), {}
+    if quick == "tomorrow":
+        return end_of_local_day(now, zone, 1), {}
+    errors: Errors = {}
+    try:
+        day = date.fromisoformat(values.get("until_date", ""))
+    except ValueError:
+        errors["until_date"] = "Enter a date (YYYY-MM-DD)."
+    try:
+        at = time.fromisoformat(values.get("until_time", "") or "00:00")
+    except ValueError:
+        errors["until_time"] = "Enter a time (HH:MM)."
+    if errors:
+        return None, errors
+    if day > LAST_SUPPORTED_DATE:
+        return None, {"until_date": "Choose a date before 2038."}
+    until = local_instant(day, at, zone)
+    if until <= now:
+        return None, {"until_date": "Choose a moment in the future."}
+    return until, {}
+
+
+@blueprint.post("/teens/<teen_id>/pause")
+@login_required
+def pause(teen_id: str) -> ResponseReturnValue:
+    """No reminders until the chosen moment."""
+    teen = owned_teen(teen_id)
+    values = {key: request.form.get(key, "").strip() for key in ("quick", "until_date", "until_time")}
+    until, errors = _until(teen, values)
+    if until is None:
+        return _page(teen, values, errors, INVALID)
+    session = edge.db()
+    set_pause(session, teen.id, until)
+    session.commit()
+    flash(
+        f"Reminders are paused until {local_text(until, teen)} ({teen.timezone}).", "success"
+    )
+    return redirect(url_for("parent_activity.activity", teen_id=teen.id))
+
+
+@blueprint.post("/teens/<teen_id>/resume")
+@login_required
+def resume(teen_id: str) -> ResponseReturnValue:
+    """Reminders follow the schedule again from now."""
+    teen = owned_teen(teen_id)
+    session = edge.db()
+    set_pause(session, teen.id, None)
+    session.commit()
+    flash("Reminders are back on: they follow the schedule again.", "success")
+    return redirect(url_for("parent_activity.activity", teen_id=teen.id))

@@ -1,0 +1,212 @@
+"""Exceptions, calendar (ICS) import, and the next 8 weeks as a month view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from alertsvc import edge
+from alertsvc.api.schedules import ExceptionIn
+from alertsvc.db.repositories import TeenView
+from alertsvc.domain.calendar import DayReason
+from alertsvc.domain.schedule import ExceptionKind, InvalidFieldsError
+from alertsvc.services import calendar_import, schedules, teens
+from alertsvc.services.schedules import PreviewClockChange, PreviewDay
+from alertsvc.web.parent.common import (
+    INVALID,
+    Errors,
+    blank_to_none,
+    field_errors,
+    owned_teen,
+    validate,
+)
+from alertsvc.web.parent.timetable import WEEKDAY_LABELS
+from alertsvc.web.session import login_required
+
+blueprint = Blueprint("parent_calendar", __name__)
+
+MONTH_DAYS = 56  # 8 weeks
+EXCEPTION_ROWS = 2
+ICS_LIMIT = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DayCell:
+    day: date
+    kind: str  # school, off, holiday, exception, outside-term, exception-hours
+    label: str
+    hours: str
+    clock_change: str | None
+    today: bool
+
+
+def _offset_minutes(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = text[1:].split(":")
+    return sign * (int(hours) * 60 + int(minutes))
+
+
+def clock_change_text(change: PreviewClockChange) -> str:
+    """`Clocks go forward 1 h at 02:00` in the zone's wall time before the change."""
+    shift = _offset_minutes(change.to_offset) - _offset_minutes(change.from_offset)
+    before = change.at - timedelta(minutes=shift)
+    amount = f"{abs(shift) // 60} h" if abs(shift) % 60 == 0 else f"{abs(shift)} min"
+    direction = "forward" if shift > 0 else "back"
+    return f"Clocks go {direction} {amount} at {before.strftime('%H:%M')}"
+
+
+def _cell(day: PreviewDay, today: date) -> DayCell:
+    hours = ", ".join(f"{w.start:%H:%M}–{w.end:%H:%M}" for w in day.windows)
+    if day.school_day:
+        kind = "exception-hours" if day.detail else "school"
+        label = day.detail or "School"
+    elif day.reason is DayReason.PUBLIC_HOLIDAY:
+        kind, label = "holiday", day.detail or "Public holiday"
+    elif day.reason is DayReason.EXCEPTION:
+        kind, label = "exception", day.detail or "No school"
+    elif day.reason is DayReason.OUTSIDE_TERM:
+        kind, label = "outside-term", "Outside term"
+    else:
+        kind, label = "off", "No school"
+    change = None if day.clock_change is None else clock_change_text(day.clock_change)
+    return DayCell(day.day, kind, label, hours, change, day.day == today)
+
+
+def month_weeks(days: list[PreviewDay], today: date) -> list[list[DayCell | None]]:
+    """The days in weeks Monday to Sunday, with `None` before the first and after the last."""
+    if not days:
+        return []
+    cells: list[DayCell | None] = [None] * days[0].day.weekday()
+    cells += [_cell(day, today) for day in days]
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def _month(teen: TeenView) -> list[list[DayCell | None]] | None:
+    now = edge.now()
+    try:
+        days = schedules.preview(edge.db(), teen, None, MONTH_DAYS, now)
+    except teens.NotFoundError:
+        return None
+    return month_weeks(days, days[0].day if days else now.date())
+
+
+def _page(teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+    records = schedules.list_exceptions(edge.db(), teen)
+    return render_template(
+        "parent/calendar.html",
+        teen=teen,
+        exceptions=sorted(records, key=lambda r: (r.exception.first_day, r.exception.last_day)),
+        weeks=_month(teen),
+        weekday_labels=WEEKDAY_LABELS,
+        values=values,
+        errors=errors,
+        exception_rows=EXCEPTION_ROWS,
+        **extra,
+    ), status
+
+
+@blueprint.get("/teens/<teen_id>/calendar")
+@login_required
+def calendar(teen_id: str) -> ResponseReturnValue:
+    """Exceptions, the import form and the month view."""
+    teen = owned_teen(teen_id)
+    return _page(teen, {"kind": "no_school"}, {})
+
+
+@blueprint.post("/teens/<teen_id>/exceptions")
+@login_required
+def add_exception(teen_id: str) -> ResponseReturnValue:
+    """Add a day or range off, or different hours; nothing is saved if a field is wrong."""
+    teen = owned_teen(teen_id)
+    form = request.form
+    values: dict[str, Any] = {key: form.get(key, "") for key in form if key != "csrf_token"}
+    kind = form.get("kind", "")
+    windows = []
+    for row in range(EXCEPTION_ROWS):
+        start = form.get(f"windows[{row}].start", "").strip()
+        end = form.get(f"windows[{row}].end", "").strip()
+        if start or end:
+            windows.append({"start": start, "end": end})
+    body = {
+        "first_day": form.get("first_day", "").strip(),
+        "last_day": (form.get("last_day", "").strip() or form.get("first_day", "").strip()),
+        "kind": kind,
+        "windows": windows if kind == "custom_hours" else None,
+        "note": blank_to_none(form.get("note")),
+    }
+    data, errors = validate(ExceptionIn, body)
+    if data is not None:
+        session = edge.db()
+        try:
+            schedules.add_exception(
+                session,
+                teen,
+                first_day=data.first_day,
+                last_day=data.last_day,
+                kind=ExceptionKind(data.kind),
+                windows=None if data.windows is None else [(w.start, w.end) for w in data.windows],
+                note=data.note,
+                now=edge.now(),
+            )
+        except InvalidFieldsError as exc:
+            session.rollback()
+            errors = field_errors(exc.errors)
+        else:
+            session.commit()
+            flash("The exception is added: see it in the month view below.", "success")
+            return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
+    if "windows" in errors:
+        errors.setdefault("windows[0].start", errors.pop("windows"))
+    return _page(teen, values, errors, INVALID)
+
+
+@blueprint.post("/teens/<teen_id>/exceptions/<exception_id>/delete")
+@login_required
+def delete_exception(teen_id: str, exception_id: str) -> ResponseReturnValue:
+    """Remove one exception; the regular week applies again on its dates."""
+    teen = owned_teen(teen_id)
+    session = edge.db()
+    try:
+        schedules.delete_exception(session, teen, exception_id)
+    except teens.NotFoundError:
+        flash("That exception was already removed.", "info")
+    else:
+        session.commit()
+        flash("The exception is removed.", "success")
+    return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
+
+
+@blueprint.post("/teens/<teen_id>/calendar-file")
+@login_required
+def import_file(teen_id: str) -> ResponseReturnValue:
+    """Import a school calendar file: all-day events become days off."""
+    teen = owned_teen(teen_id)
+    upload = request.files.get("calendar")
+    data = upload.read(ICS_LIMIT + 1) if upload is not None else b""
+    errors: Errors = {}
+    if not data:
+        errors["calendar"] = "Choose a calendar file (.ics) to import."
+    elif len(data) > ICS_LIMIT:
+        errors["calendar"] = "This file is larger than 1 MB. Export a shorter date range."
+    else:
+        session = edge.db()
+        try:
+            result = calendar_import.import_calendar(session, teen, data, edge.now())
+        except calendar_import.CalendarFormatError as exc:
+            session.rollback()
+            errors["calendar"] = f"This file could not be read as a calendar: {exc}."
+        else:
+            session.commit()
+            flash(
+                f"Calendar imported: {result.imported} new days off, {result.updated} updated, "
+                f"{result.skipped} skipped (events that are not whole days). They are marked "
+                "'from calendar file' below.",
+                "success",
+            )
+            return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
+    return _page(teen, {"kind": "no_school"}, errors, INVALID)

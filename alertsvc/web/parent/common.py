@@ -1,0 +1,102 @@
+"""What every teen page shares: the guardian check, validation through the API's models,
+and the teen's local time for display."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from alertsvc import edge
+from alertsvc.api.problems import not_found
+from alertsvc.db.repositories import TeenView
+from alertsvc.domain.calendar import to_local, zone_named
+from alertsvc.domain.schedule import FieldError
+from alertsvc.services import teens
+from alertsvc.web.session import logged_in_parent
+
+M = TypeVar("M", bound=BaseModel)
+
+# A form sent back with mistakes to correct (as on the log-in pages).
+INVALID = 422
+
+Errors = dict[str, str]
+
+
+def owned_teen(teen_id: str) -> TeenView:
+    """The teen if the logged-in parent is a guardian; a 404 page otherwise (no leak)."""
+    try:
+        return teens.teen_for_parent(edge.db(), logged_in_parent().parent_id, teen_id)
+    except teens.TeenNotFoundError:
+        raise not_found("teen") from None
+
+
+def json_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as the API names fields: `weekly.mon[0].end`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Errors]:
+    """The API model's verdict on form values: the model, or messages by field path."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        errors: Errors = {}
+        for error in exc.errors(include_url=False):
+            path = json_path(error["loc"])
+            errors.setdefault(path, _message(error["type"], error["msg"], error.get("input")))
+        return None, errors
+
+
+def field_errors(found: Sequence[FieldError]) -> Errors:
+    """A service's `InvalidFieldsError` as messages by field path."""
+    errors: Errors = {}
+    for error in found:
+        errors.setdefault(error.field, _sentence(error.message))
+    return errors
+
+
+def _message(kind: str, message: str, value: object) -> str:
+    if value in ("", None) and kind != "extra_forbidden":
+        return "This is required."
+    if kind in ("int_parsing", "int_type"):
+        return "Enter a whole number."
+    if kind == "date_format":
+        return "Enter a date (YYYY-MM-DD)."
+    return _sentence(message)
+
+
+def _sentence(message: str) -> str:
+    text = message.strip()
+    if not text:
+        return text
+    if text.startswith(("must", "is ", "needs", "should", "may", "the ", "overlaps")):
+        text = "This " + text if not text.startswith("the ") else text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def local(instant: datetime | None, teen: TeenView) -> datetime | None:
+    """An instant on the teen's school clock, for display."""
+    return None if instant is None else to_local(instant, zone_named(teen.timezone))
+
+
+def local_text(instant: datetime | None, teen: TeenView, with_date: bool = True) -> str:
+    """`Wed 25 Nov, 08:15` in the teen's zone (the page names the zone once)."""
+    moment = local(instant, teen)
+    if moment is None:
+        return ""
+    return moment.strftime("%a %d %b %Y, %H:%M" if with_date else "%H:%M")
+
+
+def blank_to_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
