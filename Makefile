@@ -41,7 +41,11 @@ fmt: $(STAMP)
 test: lint
 	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-bench: $(STAMP)
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

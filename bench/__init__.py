@@ -1,0 +1,1 @@
+"""Benchmarks for alertsvc (`make bench`); never collected by pytest."""

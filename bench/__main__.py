@@ -1,0 +1,50 @@
+"""`python -m bench <command> [--db sqlite|postgres|both] [--quick]` (see bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from bench.common import load_note
+
+COMMANDS = ("throughput", "latency", "decide", "scale", "polls", "memory", "profile")
+
+
+def _dbs(choice: str) -> list[str]:
+    return ["sqlite", "postgres"] if choice == "both" else [choice]
+
+
+def _run(command: str, args: argparse.Namespace) -> None:
+    print(f"== {command} ({load_note()})")
+    started = time.perf_counter()
+    if command == "decide":
+        from bench import decide_bench
+
+        decide_bench.run(args.quick)
+    elif command == "polls":
+        from bench import polls
+
+        polls.run(args.quick)
+    else:
+        module = __import__(f"bench.{command}", fromlist=["run"])
+        for db in _dbs(args.db):
+            module.run(db, args.quick)
+    print(f"== {command} done in {time.perf_counter() - started:.0f}s ({load_note()})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("command", choices=(*COMMANDS, "all"), nargs="?", default="all")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="small sizes: each under a minute")
+    args = parser.parse_args()
+    # A SIGTERM (e.g. from `timeout`) unwinds normally, so started servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    for command in COMMANDS if args.command == "all" else (args.command,):
+        _run(command, args)
+
+
+if __name__ == "__main__":
+    main()

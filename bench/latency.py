@@ -1,0 +1,57 @@
+"""2. Latency with an open-loop generator at 50% and 80% of the measured maximum."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from alertsvc.services.demo import school_zone_now
+from bench.common import load_note, save_result
+from bench.loadgen import (
+    check_request,
+    check_script,
+    get_request,
+    open_loop,
+    running_server,
+    wrk,
+)
+from bench.seed import ensure_database
+from bench.throughput import CONNECTIONS, THREADS, WORKERS
+
+
+def run(db: str, quick: bool) -> dict[str, Any]:
+    teens = 2_000 if quick else 20_000
+    polled = list(range(2_000))
+    seconds = 5 if quick else 20
+    url = ensure_database(db, teens, school_zone_now(datetime.now(UTC)))
+    script = check_script(polled, f"latency-{db}")
+    rows: list[dict[str, Any]] = []
+    with running_server(url, workers=WORKERS, threads=THREADS) as server:
+        routes = {
+            "check": (server.base + "/v1/check", script, check_request(polled)),
+            "hello": (server.base + "/bench/hello", None, get_request("/bench/hello")),
+        }
+        maxima = {}
+        for name, (target, lua, _) in routes.items():
+            wrk(target, 3, script=lua, connections=CONNECTIONS)
+            maxima[name] = wrk(target, 3 if quick else 8, script=lua, connections=CONNECTIONS).rps
+        for share in (0.5, 0.8):
+            for name, (_, _, make) in routes.items():
+                load = load_note()
+                r = open_loop(server.port, maxima[name] * share, seconds, make)
+                rows.append({"route": name, "share": share, "max_rps": maxima[name],
+                             "load": load, **vars(r)})  # fmt: skip
+                print(
+                    f"  {db} {name} @{share:.0%} of {maxima[name]:.0f}/s: p50 {r.p50_ms:.1f}"
+                    f" p99 {r.p99_ms:.1f} p99.9 {r.p999_ms:.1f} ms, {r.errors} errors ({load})"
+                )
+    at80 = {r["route"]: r for r in rows if r["share"] == 0.8}
+    result = {
+        "db": db,
+        "generator": "asyncio open loop, 64 keep-alive connections, latency from scheduled send",
+        "seconds_per_point": seconds,
+        "rows": rows,
+        "check_p99_over_hello_p99_at_80": at80["check"]["p99_ms"] / at80["hello"]["p99_ms"],
+    }
+    save_result(f"latency-{db}" + ("-quick" if quick else ""), result)
+    return result

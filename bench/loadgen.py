@@ -1,0 +1,261 @@
+"""Servers, wrk (closed loop) and an open-loop generator, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import out_dir, percentile
+from bench.seed import token
+
+HOST = "127.0.0.1"
+WRK = "/usr/bin/wrk"
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextmanager
+def running_server(
+    db_url: str, *, kind: str = "app", port: int = 8765, workers: int = 2, threads: int = 4
+) -> Iterator[Server]:
+    """Start `python -m bench.serve` in its own process group; stop exactly that group."""
+    log = (out_dir() / f"server-{port}.log").open("wb")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.serve", "--db-url", db_url, "--kind", kind,
+         "--bind", f"{HOST}:{port}", "--workers", str(workers), "--threads", str(threads)],
+        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, env=env,
+    )  # fmt: skip
+    server = Server(proc, port)
+    try:
+        _wait_ready(server, kind)
+        yield server
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
+
+
+def _wait_ready(server: Server, kind: str) -> None:
+    path = "/" if kind == "raw" else "/bench/hello"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited; see {out_dir()}/server-{server.port}.log")
+        try:
+            with urllib.request.urlopen(server.base + path, timeout=2) as r:  # noqa: S310
+                if r.status == 200 and len(server.worker_pids()) > 0:
+                    time.sleep(0.5)
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not become ready in 60 s")
+
+
+# --- wrk ---------------------------------------------------------------------------------
+
+
+def check_script(devices: list[int], name: str) -> Path:
+    """A wrk Lua script that POSTs /v1/check rotating over the given devices' tokens."""
+    tokens = ",".join(f'"{token(i)}"' for i in devices)
+    path = out_dir() / f"{name}.lua"
+    path.write_text(
+        f"local tokens = {{{tokens}}}\n"
+        "local n = 0\n"
+        "local body = '{}'\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  local t = tokens[(n % #tokens) + 1]\n"
+        "  return wrk.format('POST', '/v1/check', {['Authorization'] = 'Bearer ' .. t,"
+        " ['Content-Type'] = 'application/json'}, body)\n"
+        "end\n"
+    )
+    return path
+
+
+def pk_script(teens: int, name: str) -> Path:
+    path = out_dir() / f"{name}.lua"
+    path.write_text(
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  return wrk.format('GET',"
+        f" string.format('/bench/pk?id=teen_b%08d', (n * 7919) % {teens}))\n"
+        "end\n"
+    )
+    return path
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    rps: float
+    requests: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
+
+
+def wrk(
+    url: str, seconds: float, *, script: Path | None = None, connections: int = 16
+) -> WrkResult:
+    cmd = [WRK, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run(
+        [*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in m.groups())
+    p50 = re.search(r"50%\s+(\S+)", out)
+    p99 = re.search(r"99%\s+(\S+)", out)
+    return WrkResult(
+        rps, requests, errors, _ms(p50.group(1)) if p50 else 0.0, _ms(p99.group(1)) if p99 else 0.0
+    )
+
+
+# --- open loop -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenLoopResult:
+    rate: float
+    sent: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    max_ms: float
+    achieved_rps: float
+
+
+def _post_check(i: int, device: int) -> bytes:
+    body = b"{}"
+    return (
+        f"POST /v1/check HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {token(device)}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def check_request(devices: list[int]) -> Callable[[int], bytes]:
+    return lambda i: _post_check(i, devices[i % len(devices)])
+
+
+def get_request(path: str) -> Callable[[int], bytes]:
+    raw = f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
+    return lambda i: raw
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    m = re.search(rb"(?i)content-length:\s*(\d+)", head)
+    if m:
+        await reader.readexactly(int(m.group(1)))
+    return status
+
+
+async def _open_loop(
+    port: int, rate: float, seconds: float, make: Callable[[int], bytes], connections: int
+) -> OpenLoopResult:
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    next_index = 0
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.2
+
+    async def worker() -> None:
+        nonlocal next_index, errors
+        reader, writer = await asyncio.open_connection(HOST, port)
+        while next_index < total:
+            i = next_index
+            next_index += 1
+            scheduled = start + i / rate  # latency counts from here: no coordinated omission
+            delay = scheduled - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                writer.write(make(i))
+                status = await _read_response(reader)
+            except (OSError, asyncio.IncompleteReadError):
+                errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(HOST, port)
+                continue
+            latencies.append(loop.time() - scheduled)
+            if status != 200:
+                errors += 1
+        writer.close()
+
+    await asyncio.wait_for(
+        asyncio.gather(*(worker() for _ in range(connections))), timeout=seconds * 3 + 60
+    )
+    elapsed = loop.time() - start
+    ordered = sorted(x * 1000 for x in latencies)
+    return OpenLoopResult(
+        rate, len(latencies), errors, percentile(ordered, 50), percentile(ordered, 99),
+        percentile(ordered, 99.9), ordered[-1] if ordered else float("nan"),
+        len(latencies) / elapsed if elapsed > 0 else 0.0,
+    )  # fmt: skip
+
+
+def open_loop(
+    port: int, rate: float, seconds: float, make: Callable[[int], bytes], connections: int = 64
+) -> OpenLoopResult:
+    """Send `rate` requests a second on a fixed schedule; latency from each scheduled instant."""
+    return asyncio.run(_open_loop(port, rate, seconds, make, connections))

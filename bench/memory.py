@@ -1,0 +1,51 @@
+"""6. Memory: RSS of each worker after N checks (1M by default), sampled along the way."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from alertsvc.services.demo import school_zone_now
+from bench.common import load_note, save_result
+from bench.loadgen import check_script, rss_kib, running_server, wrk
+from bench.seed import ensure_database
+
+MAX_MINUTES = 40  # the bound on the run, whatever the rate
+
+
+def run(db: str, quick: bool, checks: int | None = None) -> dict[str, Any]:
+    target = checks if checks is not None else (4_000 if quick else 1_000_000)
+    chunk_seconds = 5 if quick else 30
+    url = ensure_database(db, 20_000, school_zone_now(datetime.now(UTC)))
+    script = check_script(list(range(20_000)), f"memory-{db}")
+    samples: list[dict[str, Any]] = []
+    done = 0
+    deadline = time.monotonic() + MAX_MINUTES * 60
+    with running_server(url) as server:
+        pids = server.worker_pids()
+        warm = wrk(server.base + "/v1/check", 10 if not quick else 3, script=script).requests
+        baseline = {pid: rss_kib(pid) for pid in pids}
+        while done < target and time.monotonic() < deadline:
+            done += wrk(server.base + "/v1/check", chunk_seconds, script=script).requests
+            samples.append({"checks": done, "rss_kib": {p: rss_kib(p) for p in pids},
+                            "load": load_note()})  # fmt: skip
+            print(f"  {db}: {done:,} checks, RSS {samples[-1]['rss_kib']} KiB")
+        alive = server.worker_pids() == pids
+    final = samples[-1]["rss_kib"] if samples else baseline
+    growth = {p: (final[p] - baseline[p]) / baseline[p] * 100 for p in pids}
+    result = {
+        "db": db,
+        "target_checks": target,
+        "checks_after_warmup": done,
+        "warmup_checks": warm,
+        "same_workers_throughout": alive,
+        "baseline_rss_kib": baseline,
+        "final_rss_kib": final,
+        "growth_percent": growth,
+        "samples": samples,
+        "load": load_note(),
+    }
+    print(f"  {db}: RSS growth {growth} % over {done:,} checks")
+    save_result(f"memory-{db}" + ("-quick" if quick else ""), result)
+    return result

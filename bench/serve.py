@@ -1,0 +1,48 @@
+"""Run the bench app under the production server config (`alertsvc.server.serve`).
+
+`python -m bench.serve --db-url URL --kind app|raw --bind 127.0.0.1:PORT`
+Only the loaded WSGI callable differs from `alertsvc serve`: the gunicorn options are the
+ones `alertsvc.server.serve` sets (gthread, keepalive 5 s, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from alertsvc import server
+from alertsvc.config import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db-url", required=True)
+    parser.add_argument("--kind", choices=("app", "raw"), default="app")
+    parser.add_argument("--bind", default="127.0.0.1:8765")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    settings = Settings.from_env(
+        {
+            "ALERTSVC_ENV": "development",
+            "ALERTSVC_DATABASE_URL": args.db_url,
+            "ALERTSVC_SECRET_KEY": "bench-only-secret",
+            "ALERTSVC_RATE_LIMITS": "off",
+        }
+    )
+
+    def load(self: Any) -> Any:
+        if args.kind == "raw":
+            from bench.app import raw_wsgi
+
+            return raw_wsgi
+        from bench.app import make_bench_app
+
+        return make_bench_app(self._settings)
+
+    server._Gunicorn.load = load  # same options, different callable
+    server.serve(settings, bind=args.bind, workers=args.workers, threads=args.threads)
+
+
+if __name__ == "__main__":
+    main()
