@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from alertsvc.db import repositories
@@ -49,34 +49,84 @@ class CheckResult:
     new_nudge: bool
 
 
+# Built once: the check runs this on every poll, so it skips building and coercing a new
+# statement each time (SQLAlchemy's compiled cache then serves the SQL by the same key).
+_SUBJECT_QUERY = (
+    select(
+        Device.id,
+        Device.teen_id,
+        Device.last_seen_at,
+        Teen.timezone,
+        Teen.country,
+        Teen.subdivision,
+        ScheduleRow.version,
+        ScheduleRow.updated_at,
+        *STATE_COLUMNS,
+    )
+    .join(Teen, Teen.id == Device.teen_id)
+    .outerjoin(ScheduleRow, ScheduleRow.teen_id == Device.teen_id)
+    .outerjoin(TeenState, TeenState.teen_id == Device.teen_id)
+    .where(Device.token_hash == bindparam("token_hash"))
+)
+_SCHEDULE_QUERY = select(ScheduleRow).where(ScheduleRow.teen_id == bindparam("teen_id"))
+
+# Schedules by (teen, version, updated_at). A stored schedule's content never changes without
+# its version going up (save_schedule bumps it under a row lock whenever anything differs),
+# and teen ids are random and never reused, so a key always names one content: a cached value
+# can be old only in the sense of being superseded, and then its key is no longer asked for.
+# It also hands decide() the same Schedule object on every poll, which its plan memo likes.
+_SCHEDULE_CACHE_LIMIT = 4096
+_schedules: dict[tuple[str, int, datetime | None], Schedule] = {}
+_places: dict[tuple[str, str | None, str | None], Place] = {}
+
+
+def _cached_schedule(
+    session: Session, teen_id: str, version: int, updated: datetime | None
+) -> Schedule | None:
+    key = (teen_id, version, updated)
+    found = _schedules.get(key)
+    if found is not None:
+        return found
+    row = session.execute(_SCHEDULE_QUERY, {"teen_id": teen_id}).scalar_one_or_none()
+    if row is None:  # deleted since the join read it
+        return None
+    schedule = repositories.schedule_from_row(row)
+    if (row.version, row.updated_at) != (version, updated):
+        return schedule  # changed since the join read it: use it, don't cache under the old key
+    if len(_schedules) >= _SCHEDULE_CACHE_LIMIT:
+        try:
+            del _schedules[next(iter(_schedules))]  # oldest first
+        except (KeyError, StopIteration, RuntimeError):
+            _schedules.clear()
+    _schedules[key] = schedule
+    return schedule
+
+
+def _place(timezone: str, country: str | None, subdivision: str | None) -> Place:
+    """Equal places as one object (a value, so sharing it is safe; zones are few)."""
+    key = (timezone, country, subdivision)
+    found = _places.get(key)
+    if found is None:
+        if len(_places) >= _SCHEDULE_CACHE_LIMIT:
+            _places.clear()
+        found = _places[key] = Place(timezone, country, subdivision)
+    return found
+
+
 def find_subject(session: Session, device_token: str) -> Subject | None:
-    """One indexed lookup by token digest, joining teen, schedule and state."""
-    row = session.execute(
-        select(
-            Device.id,
-            Device.teen_id,
-            Device.last_seen_at,
-            Teen.timezone,
-            Teen.country,
-            Teen.subdivision,
-            ScheduleRow,
-            *STATE_COLUMNS,
-        )
-        .join(Teen, Teen.id == Device.teen_id)
-        .outerjoin(ScheduleRow, ScheduleRow.teen_id == Device.teen_id)
-        .outerjoin(TeenState, TeenState.teen_id == Device.teen_id)
-        .where(Device.token_hash == digest(device_token))
-    ).first()
+    """One indexed lookup by token digest, joining teen, schedule version and state; the
+    schedule itself comes from a cache keyed by its version (read on a miss only)."""
+    row = session.execute(_SUBJECT_QUERY, {"token_hash": digest(device_token)}).first()
     if row is None:
         return None
-    state, version = state_from_row(tuple(row[7:]))
-    schedule_row = row[6]
+    state, version = state_from_row(tuple(row[8:]))
+    schedule = _cached_schedule(session, row[1], row[6], row[7]) if row[6] is not None else None
     return Subject(
         device_id=row[0],
         teen_id=row[1],
-        place=Place(row[3], row[4], row[5]),
+        place=_place(row[3], row[4], row[5]),
         last_seen_at=row[2],
-        schedule=repositories.schedule_from_row(schedule_row) if schedule_row else None,
+        schedule=schedule,
         state=state,
         state_version=version,
     )
