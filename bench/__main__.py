@@ -27,6 +27,11 @@ def _run(command: str, args: argparse.Namespace) -> None:
         from bench import polls
 
         polls.run(args.quick)
+    elif command == "memory":
+        from bench import memory
+
+        for db in _dbs(args.db):
+            memory.run(db, args.quick, args.checks, args.minutes)
     else:
         module = __import__(f"bench.{command}", fromlist=["run"])
         for db in _dbs(args.db):
@@ -39,6 +44,8 @@ def main() -> None:
     parser.add_argument("command", choices=(*COMMANDS, "all"), nargs="?", default="all")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="small sizes: each under a minute")
+    parser.add_argument("--checks", type=int, default=None, help="memory: checks to run")
+    parser.add_argument("--minutes", type=float, default=40, help="memory: time bound")
     args = parser.parse_args()
     # A SIGTERM (e.g. from `timeout`) unwinds normally, so started servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

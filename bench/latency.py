@@ -13,6 +13,7 @@ from bench.loadgen import (
     get_request,
     open_loop,
     running_server,
+    warm_up,
     wrk,
 )
 from bench.seed import ensure_database
@@ -22,7 +23,7 @@ from bench.throughput import CONNECTIONS, THREADS, WORKERS
 def run(db: str, quick: bool) -> dict[str, Any]:
     teens = 2_000 if quick else 20_000
     polled = list(range(2_000))
-    seconds = 5 if quick else 20
+    seconds = 5 if quick else 15
     url = ensure_database(db, teens, school_zone_now(datetime.now(UTC)))
     script = check_script(polled, f"latency-{db}")
     rows: list[dict[str, Any]] = []
@@ -33,7 +34,7 @@ def run(db: str, quick: bool) -> dict[str, Any]:
         }
         maxima = {}
         for name, (target, lua, _) in routes.items():
-            wrk(target, 3, script=lua, connections=CONNECTIONS)
+            warm_up(target, lua, 2 * len(polled), CONNECTIONS)
             maxima[name] = wrk(target, 3 if quick else 8, script=lua, connections=CONNECTIONS).rps
         for share in (0.5, 0.8):
             for name, (_, _, make) in routes.items():

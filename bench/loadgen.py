@@ -168,6 +168,16 @@ def wrk(
     )
 
 
+def warm_up(url: str, script: Path | None, requests: int, connections: int = 16) -> int:
+    """Closed-loop runs until `requests` were answered (at most 20 runs of 3 s)."""
+    done = 0
+    for _ in range(20):
+        done += wrk(url, 3, script=script, connections=connections).requests
+        if done >= requests:
+            break
+    return done
+
+
 # --- open loop -----------------------------------------------------------------------------
 
 

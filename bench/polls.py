@@ -6,7 +6,7 @@ in sessions: a few short peeks during lessons and longer ones before and after s
 nudge is acked when shown (then dismissed or closed_app or nothing, at random).
 
 Delay: for the next_check_at client, between two of its polls the state cannot change, so an
-oracle evaluates decide() at every 20 s of foreground school time in the gap (refined to 1 s by
+oracle evaluates decide() at every 30 s of foreground school time in the gap (refined to 1 s by
 bisection) and records how long after the first instant a nudge was due the client got it.
 Outside the school windows the schedule has no window, so no nudge can be due there.
 """
@@ -42,7 +42,7 @@ SCHEDULE = Schedule(
     version=1,
 )
 MONDAY = ZONE.localize(datetime(2026, 11, 16)).astimezone(UTC)  # noqa: DTZ001 - localized
-STEP = timedelta(seconds=20)
+STEP = timedelta(seconds=30)
 
 
 def _local(day: int, hour: float) -> datetime:
