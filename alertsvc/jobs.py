@@ -17,16 +17,22 @@ from alertsvc.services import experiments, guardrails, retention
 log = logging.getLogger("alertsvc.jobs")
 
 
-def purge_retention(runtime: Runtime, max_batches: int = 100) -> dict[str, int]:
-    """Delete nudges/acks past retention and expired codes, tokens and counters."""
+def purge_retention(
+    runtime: Runtime, max_batches: int = 100, batch: int = retention.BATCH
+) -> dict[str, int]:
+    """Delete nudges/acks past retention and expired codes, tokens and counters.
+
+    One short transaction per batch, so a large backlog never holds locks for long; at most
+    `max_batches` per run, the rest waits for the next run."""
     totals: dict[str, int] = {}
+    now = runtime.clock()
     for _ in range(max_batches):
         with runtime.sessions() as session:
-            purged = retention.purge(session, runtime.clock(), runtime.settings.retention_days)
+            purged = retention.purge(session, now, runtime.settings.retention_days, batch)
             session.commit()
         for name, count in asdict(purged).items():
             totals[name] = totals.get(name, 0) + count
-        if purged.nudges < retention.BATCH:
+        if purged.nudges < batch:
             break
     return totals
 

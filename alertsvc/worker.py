@@ -24,8 +24,12 @@ RENEW_SECONDS = 5.0
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """Every job with a fixed id, coalesced, never overlapping itself, bounded misfire."""
+    """Every job with a fixed id, coalesced, never overlapping itself, bounded misfire.
+
+    Each job also runs once right away: a worker that just took over (or a deploy that
+    restarted it) must not leave retention or guardrails waiting a whole interval."""
     scheduler = BackgroundScheduler(timezone="UTC")
+    now = runtime.clock()
     for job_id, function, seconds in jobs.SCHEDULE:
         scheduler.add_job(
             jobs.run_job,
@@ -36,6 +40,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=max(10, seconds // 2),
+            next_run_time=now,
             replace_existing=True,
         )
     return scheduler
