@@ -90,7 +90,9 @@ def test_adding_a_teen_with_mistakes_shows_them_next_to_the_fields(pages: Pages)
 
 def test_unknown_zone_and_country_come_from_the_teens_service(pages: Pages) -> None:
     pages.sign_up("zone@example.com")
-    response = pages.submit("/teens/new", {"nickname": "Ada", "timezone": "Mars/Olympus", "country": "ZZ"})
+    response = pages.submit(
+        "/teens/new", {"nickname": "Ada", "timezone": "Mars/Olympus", "country": "ZZ"}
+    )
     assert response.status_code == 422
     text = _text(response)
     assert "not a known IANA time zone" in text
@@ -115,7 +117,10 @@ def test_another_familys_teen_is_not_found(pages: Pages, teen_id: str) -> None:
     other.sign_up("stranger@example.com")
     for path in ("", "/schedule", "/calendar", "/activity", "/privacy", "/edit", "/export.json"):
         assert other.client.get(f"/teens/{teen_id}{path}").status_code == 404
-    assert other.submit(f"/teens/{teen_id}/delete", {"confirm": "Sam"}, page="/home").status_code == 404
+    assert (
+        other.submit(f"/teens/{teen_id}/delete", {"confirm": "Sam"}, page="/home").status_code
+        == 404
+    )
 
 
 def test_pages_need_a_login(pages: Pages) -> None:
@@ -126,19 +131,25 @@ def test_pages_need_a_login(pages: Pages) -> None:
 
 def test_co_parent_invite_names_the_problem_or_adds_them(pages: Pages, teen_id: str) -> None:
     page = f"/teens/{teen_id}"
-    unknown = pages.submit(f"/teens/{teen_id}/guardians", {"email": "nobody@example.com"}, page=page)
+    unknown = pages.submit(
+        f"/teens/{teen_id}/guardians", {"email": "nobody@example.com"}, page=page
+    )
     assert unknown.status_code == 422
     assert "No parent account uses this email" in _text(unknown)
     empty = pages.submit(f"/teens/{teen_id}/guardians", {"email": ""}, page=page)
     assert empty.status_code == 422
     assert 'id="f-email-error"' in empty.get_data(as_text=True)
-    same = pages.submit(f"/teens/{teen_id}/guardians", {"email": "sam.parent@example.com"}, page=page)
+    same = pages.submit(
+        f"/teens/{teen_id}/guardians", {"email": "sam.parent@example.com"}, page=page
+    )
     assert same.status_code == 422
     assert "already a guardian" in _text(same)
 
     co_parent = pages.fresh()
     co_parent.sign_up("co.parent@example.com")
-    added = pages.submit(f"/teens/{teen_id}/guardians", {"email": "co.parent@example.com"}, page=page)
+    added = pages.submit(
+        f"/teens/{teen_id}/guardians", {"email": "co.parent@example.com"}, page=page
+    )
     assert added.status_code == 302
     assert "Sam" in _text(co_parent.client.get("/home"))
 
@@ -159,7 +170,9 @@ def test_pairing_then_revoking_a_device(pages: Pages, teen_id: str, app: Flask) 
     )
     code = re.search(r'<p class="code"[^>]*>([A-Z0-9]{8})</p>', html)
     assert code
-    paired = pages.client.post("/v1/devices", json={"pairing_code": code.group(1), "platform": "ios"})
+    paired = pages.client.post(
+        "/v1/devices", json={"pairing_code": code.group(1), "platform": "ios"}
+    )
     assert paired.status_code == 201
     device_id = paired.get_json()["device_id"]
     assert "paired" in _text(pages.client.get(f"/teens/{teen_id}"))
@@ -212,7 +225,11 @@ def test_add_a_block_shows_one_more_row_and_saves_nothing(pages: Pages, teen_id:
         ({"weekly.tue[0].end": ""}, "f-weekly-tue-0-end", "24-hour time"),
         ({"policy.grace_minutes": "500"}, "f-policy-grace_minutes", "120"),
         ({"policy.max_per_day": "many"}, "f-policy-max_per_day", "whole number"),
-        ({"term.first_day": "2027-06-01", "term.last_day": "2026-09-01"}, "f-term-last_day", "before"),
+        (
+            {"term.first_day": "2027-06-01", "term.last_day": "2026-09-01"},
+            "f-term-last_day",
+            "before",
+        ),
         ({"term.first_day": "2026-09-01"}, "f-term-last_day", "required"),
         ({"country": "ZZ"}, "f-country", "ISO 3166-1"),
     ],
@@ -251,7 +268,11 @@ def test_calendar_without_schedule_asks_for_one(pages: Pages, teen_id: str) -> N
 
 
 def test_month_view_shows_school_hours_holidays_and_exceptions(pages: Pages, teen_id: str) -> None:
-    _save_schedule(pages, teen_id, **{"rows.wed": "1", "weekly.wed[0].start": "08:00", "weekly.wed[0].end": "12:00"})
+    _save_schedule(
+        pages,
+        teen_id,
+        **{"rows.wed": "1", "weekly.wed[0].start": "08:00", "weekly.wed[0].end": "12:00"},
+    )
     added = pages.submit(
         f"/teens/{teen_id}/exceptions",
         {"first_day": "2026-12-01", "last_day": "", "kind": "no_school", "note": "Teacher day"},
@@ -281,7 +302,12 @@ def test_month_view_marks_the_clock_change(pages: Pages, teen_id: str, clock: Fa
         ({"first_day": "2026-12-05", "last_day": "2026-12-01", "kind": "no_school"}, "f-last_day"),
         ({"first_day": "2026-12-05", "kind": "custom_hours"}, "f-windows-0-start"),
         (
-            {"first_day": "2026-12-05", "kind": "custom_hours", "windows[0].start": "10:00", "windows[0].end": "09:00"},
+            {
+                "first_day": "2026-12-05",
+                "kind": "custom_hours",
+                "windows[0].start": "10:00",
+                "windows[0].end": "09:00",
+            },
             "f-windows-0-end",
         ),
         ({"first_day": "2026-12-05", "kind": "weird"}, "f-kind"),
@@ -299,13 +325,21 @@ def test_exception_errors_appear_next_to_the_field(
 
 def test_custom_hours_exception_and_removing_it(pages: Pages, teen_id: str) -> None:
     calendar = f"/teens/{teen_id}/calendar"
-    form = {"first_day": "2026-12-02", "kind": "custom_hours", "windows[0].start": "10:00", "windows[0].end": "12:00", "note": "Late start"}
+    form = {
+        "first_day": "2026-12-02",
+        "kind": "custom_hours",
+        "windows[0].start": "10:00",
+        "windows[0].end": "12:00",
+        "note": "Late start",
+    }
     assert pages.submit(f"/teens/{teen_id}/exceptions", form, page=calendar).status_code == 302
     html = pages.client.get(calendar).get_data(as_text=True)
     assert "school 10:00–12:00" in _texts(html)
     exception_id = re.search(rf"/teens/{teen_id}/exceptions/([^/]+)/delete", html)
     assert exception_id
-    removed = pages.submit(f"/teens/{teen_id}/exceptions/{exception_id.group(1)}/delete", {}, page=calendar)
+    removed = pages.submit(
+        f"/teens/{teen_id}/exceptions/{exception_id.group(1)}/delete", {}, page=calendar
+    )
     assert removed.status_code == 302
     assert "No exceptions yet" in _text(pages.client.get(calendar))
 
@@ -343,7 +377,9 @@ def test_importing_a_calendar_file_summarises_it(pages: Pages, teen_id: str) -> 
     ("data", "message"),
     [(b"", "Choose a calendar file"), (b"not a calendar", "could not be read as a calendar")],
 )
-def test_a_bad_calendar_file_is_refused(pages: Pages, teen_id: str, data: bytes, message: str) -> None:
+def test_a_bad_calendar_file_is_refused(
+    pages: Pages, teen_id: str, data: bytes, message: str
+) -> None:
     response = pages.client.post(
         f"/teens/{teen_id}/calendar-file",
         data={"calendar": (io.BytesIO(data), "school.ics")},
@@ -357,14 +393,19 @@ def test_a_bad_calendar_file_is_refused(pages: Pages, teen_id: str, data: bytes,
 
 
 def _paused_until(app: Flask, teen_id: str) -> datetime | None:
-    with app.app_context():
-        with app.extensions["alertsvc"].sessions() as db:
-            return load_state(db, teen_id)[0].paused_until
+    with app.app_context(), app.extensions["alertsvc"].sessions() as db:
+        return load_state(db, teen_id)[0].paused_until
 
 
-def test_pause_until_a_local_date_and_time_then_resume(pages: Pages, teen_id: str, app: Flask) -> None:
+def test_pause_until_a_local_date_and_time_then_resume(
+    pages: Pages, teen_id: str, app: Flask
+) -> None:
     activity = f"/teens/{teen_id}/activity"
-    response = pages.submit(f"/teens/{teen_id}/pause", {"until_date": "2026-11-27", "until_time": "18:30"}, page=activity)
+    response = pages.submit(
+        f"/teens/{teen_id}/pause",
+        {"until_date": "2026-11-27", "until_time": "18:30"},
+        page=activity,
+    )
     assert response.status_code == 302
     until = _paused_until(app, teen_id)
     assert until is not None
@@ -374,7 +415,9 @@ def test_pause_until_a_local_date_and_time_then_resume(pages: Pages, teen_id: st
     assert _paused_until(app, teen_id) is None
 
 
-def test_pause_for_the_rest_of_today_ends_at_local_midnight(pages: Pages, teen_id: str, app: Flask) -> None:
+def test_pause_for_the_rest_of_today_ends_at_local_midnight(
+    pages: Pages, teen_id: str, app: Flask
+) -> None:
     pages.submit(f"/teens/{teen_id}/pause", {"quick": "today"}, page=f"/teens/{teen_id}/activity")
     until = _paused_until(app, teen_id)
     assert until is not None
@@ -395,7 +438,9 @@ def test_pause_errors_appear_next_to_the_field(
 ) -> None:
     response = pages.submit(f"/teens/{teen_id}/pause", form, page=f"/teens/{teen_id}/activity")
     assert response.status_code == 422
-    error = re.search(rf'id="f-{field}-error"[^>]*>(.*?)</small>', response.get_data(as_text=True), re.S)
+    error = re.search(
+        rf'id="f-{field}-error"[^>]*>(.*?)</small>', response.get_data(as_text=True), re.S
+    )
     assert error
     assert message in error.group(1)
     assert _paused_until(app, teen_id) is None

@@ -37,7 +37,9 @@ def _paused_until(teen: TeenView) -> datetime | None:
     return until if until is not None and until > edge.now() else None
 
 
-def _page(teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(
+    teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200
+) -> tuple[str, int]:
     history = nudges.history(edge.db(), teen.id, HISTORY_LIMIT)
     return render_template(
         "parent/activity.html",
@@ -58,7 +60,9 @@ def activity(teen_id: str) -> ResponseReturnValue:
     """Nudge history with explanations and acks, and the pause controls."""
     teen = owned_teen(teen_id)
     tomorrow = edge.now().astimezone(zone_named(teen.timezone)).date().toordinal() + 1
-    return _page(teen, {"until_date": date.fromordinal(tomorrow).isoformat(), "until_time": "08:00"}, {})
+    return _page(
+        teen, {"until_date": date.fromordinal(tomorrow).isoformat(), "until_time": "08:00"}, {}
+    )
 
 
 def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Errors]:
@@ -94,16 +98,16 @@ def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Err
 def pause(teen_id: str) -> ResponseReturnValue:
     """No reminders until the chosen moment."""
     teen = owned_teen(teen_id)
-    values = {key: request.form.get(key, "").strip() for key in ("quick", "until_date", "until_time")}
+    values = {
+        key: request.form.get(key, "").strip() for key in ("quick", "until_date", "until_time")
+    }
     until, errors = _until(teen, values)
     if until is None:
         return _page(teen, values, errors, INVALID)
     session = edge.db()
     set_pause(session, teen.id, until)
     session.commit()
-    flash(
-        f"Reminders are paused until {local_text(until, teen)} ({teen.timezone}).", "success"
-    )
+    flash(f"Reminders are paused until {local_text(until, teen)} ({teen.timezone}).", "success")
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))
 
 

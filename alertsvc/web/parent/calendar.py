@@ -95,7 +95,9 @@ def _month(teen: TeenView) -> list[list[DayCell | None]] | None:
     return month_weeks(days, days[0].day if days else now.date())
 
 
-def _page(teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+def _page(
+    teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200, **extra: Any
+) -> tuple[str, int]:
     records = schedules.list_exceptions(edge.db(), teen)
     return render_template(
         "parent/calendar.html",

@@ -209,14 +209,14 @@ def edit(teen_id: str) -> ResponseReturnValue:
     return _page(teen, saved, values, rows, _to_form_paths(errors, origins), INVALID)
 
 
-def _page(  # type: ignore[no-untyped-def]
+def _page(
     teen: TeenView,
     saved: Schedule | None,
     values: dict[str, Any],
     rows: dict[str, int],
     errors: Errors,
     status: int = 200,
-):
+) -> tuple[str, int]:
     defaults = Policy()
     return render_template(
         "parent/schedule.html",

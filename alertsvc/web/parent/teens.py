@@ -46,7 +46,9 @@ def _teen_values() -> dict[str, str | None]:
     }
 
 
-def _teen_form(template: str, values: dict[str, str | None], errors: Errors, **context: object):  # type: ignore[no-untyped-def]
+def _teen_form(
+    template: str, values: dict[str, str | None], errors: Errors, **context: object
+) -> tuple[str, int]:
     status = INVALID if errors else 200
     return render_template(
         template, values=values, errors=errors, zones=SUGGESTED_ZONES, **context
@@ -91,7 +93,7 @@ def teen(teen_id: str) -> ResponseReturnValue:
     return _teen_page(found, {}, 200)
 
 
-def _teen_page(found: TeenView, errors: Errors, status: int, **context: object):  # type: ignore[no-untyped-def]
+def _teen_page(found: TeenView, errors: Errors, status: int, **context: object) -> tuple[str, int]:
     devices = pairing.list_devices(edge.db(), found.id)
     return render_template(
         "parent/teen.html",
@@ -152,7 +154,9 @@ def add_guardian(teen_id: str) -> ResponseReturnValue:
             }
         else:
             session.commit()
-            flash(f"{guardian.email} can now see and change {found.nickname}'s settings.", "success")
+            flash(
+                f"{guardian.email} can now see and change {found.nickname}'s settings.", "success"
+            )
             return redirect(url_for("parent_teens.teen", teen_id=found.id))
     return _teen_page(found, errors, INVALID, guardian_email=email)
 

@@ -46,7 +46,7 @@ class Timetable:
 
 
 def draw(schedule: Schedule | None) -> Timetable:
-    """Columns per weekday, one block per window, hours from the earliest start to the latest end."""
+    """Columns per weekday, a block per window, hours from the earliest start to the latest end."""
     weekly = schedule.weekly if schedule is not None else ((),) * 7
     windows = [w for day in weekly for w in day]
     first_hour = min((w.start // 60 for w in windows), default=8)
