@@ -107,6 +107,8 @@ class Doc:
     query: type[BaseModel] | None = None
     responses: dict[int, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    # Problem statuses beyond the usual ones, e.g. 401 for a login that needs no token.
+    problems: tuple[int, ...] = ()
 
 
 def documented(doc: Doc) -> Callable[[F], F]:

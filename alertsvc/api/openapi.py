@@ -115,9 +115,11 @@ def _operation(doc: Doc, schemas: _Schemas, params: list[str]) -> dict[str, Any]
             }
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for code, text in _ERROR_STATUSES.items():
-        if code == "401" and doc.auth is None:
+        if code == "401" and doc.auth is None and 401 not in doc.problems:
             continue
         responses.setdefault(code, {"description": text, "content": problem})
+    if doc.auth == "admin":
+        responses.setdefault("403", {"description": "Not an admin", "content": problem})
     op["responses"] = responses
     if doc.auth is not None:
         op["security"] = _SECURITY[doc.auth]

@@ -64,6 +64,7 @@ def sign_up() -> ResponseReturnValue:
         "Exchange email and password for a bearer token",
         body=Credentials,
         responses={200: TokenOut},
+        problems=(401,),
         tags=("parents",),
     )
 )
