@@ -235,3 +235,39 @@ def test_admin_routes_refuse_parents_with_403_and_strangers_with_401(
             response = client.request(route.method, route.url(ids), body)
             _assert_problem(response, status, route)
     assert check(owner.device)["reason"] != "disabled"  # the kill switch was not turned on
+
+
+def _page_routes(app: Flask) -> list[tuple[str, str]]:
+    """Parent pages that name a teen's object in their path (the same rule holds for pages)."""
+    pages = []
+    for rule in app.url_map.iter_rules():
+        names = set(PATH_PARAMETER.findall(rule.rule))
+        if rule.rule.startswith(("/v1/", "/static/", "/admin/")) or not names:
+            continue
+        assert names <= set(OBJECT_IDS), f"{rule.rule}: teach this test the objects {names}"
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            pages.append((method, rule.rule))
+    return sorted(pages)
+
+
+def test_parent_pages_of_another_familys_teen_are_404_and_change_nothing(
+    app: Flask, families: tuple[Family, Family]
+) -> None:
+    owner, _ = families
+    pages = _page_routes(app)
+    assert len(pages) >= 10, pages
+    stranger = app.test_client()
+    password = "correct horse stranger"
+    stranger.post("/signup", data={"email": "stranger@example.com", "password": password})
+    stranger.post("/login", data={"email": "stranger@example.com", "password": password})
+    assert stranger.get("/home").status_code == 200  # signed in
+    anonymous = app.test_client()
+    before = owner.export()
+    for method, rule in pages:
+        url = PATH_PARAMETER.sub(lambda m: owner.ids[m.group(1)], rule)
+        refused = stranger.open(url, method=method, data={})
+        assert refused.status_code == 404, (method, rule, refused.status_code)
+        redirected = anonymous.open(url, method=method, data={})
+        assert redirected.status_code in (302, 303), (method, rule, redirected.status_code)
+        assert redirected.headers["Location"].startswith("/login"), (method, rule)
+    assert owner.export() == before
