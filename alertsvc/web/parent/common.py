@@ -3,6 +3,7 @@ and the teen's local time for display."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -95,6 +96,49 @@ def local_text(instant: datetime | None, teen: TeenView, with_date: bool = True)
     if moment is None:
         return ""
     return moment.strftime("%a %d %b %Y, %H:%M" if with_date else "%H:%M")
+
+
+FIELD_LABELS = {
+    "nickname": "Nickname",
+    "timezone": "School time zone",
+    "country": "Country",
+    "subdivision": "Region",
+    "email": "Co-parent's email",
+    "term.first_day": "First day of term",
+    "term.last_day": "Last day of term",
+    "policy.grace_minutes": "Quiet start",
+    "policy.min_interval_minutes": "Time between reminders",
+    "policy.max_per_day": "Reminders per day",
+    "policy.snooze_minutes": "Quiet time after 'for school'",
+    "policy.away_threshold_minutes": "Away threshold",
+    "first_day": "First day",
+    "last_day": "Last day",
+    "kind": "What happens",
+    "note": "Name",
+    "calendar": "Calendar file",
+    "until_date": "Pause until (date)",
+    "until_time": "Pause until (time)",
+    "confirm": "Confirmation",
+}
+_DAY_NAMES = dict(
+    zip(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
+_ROW_PATH = re.compile(r"(?:weekly\.(\w+))?(?:windows)?\[(\d+)\]\.(start|end)")
+
+
+def field_label(path: str) -> str:
+    """What a parent calls the field at an API path, for the error summary."""
+    if path in FIELD_LABELS:
+        return FIELD_LABELS[path]
+    match = _ROW_PATH.fullmatch(path)
+    if match:
+        day = _DAY_NAMES.get(match.group(1) or "", "Different hours")
+        return f"{day}, block {int(match.group(2)) + 1}, {match.group(3)}"
+    return path.replace("_", " ").replace(".", " ").capitalize()
 
 
 def blank_to_none(value: str | None) -> str | None:

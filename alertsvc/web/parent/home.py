@@ -7,9 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from alertsvc import edge
 from alertsvc.services import teens
+from alertsvc.web.parent.common import field_label
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_home", __name__)
+blueprint.add_app_template_global(field_label, "field_label")
 
 
 @blueprint.get("/home")
