@@ -38,8 +38,6 @@ from tests.api.checking import make_teen, pair, put_schedule
 from tests.conftest import sign_up
 from tests.support import Api, FakeClock
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:schemathesis.*")
-
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "correct horse fuzz admin"
 CHECKS = [
