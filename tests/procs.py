@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,13 +250,39 @@ def run_command(database_url: str, *args: str, **env: str) -> str:
     return done.stdout.decode()
 
 
+def start_servers(count: int, database_url: str, log_dir: Path, **options: Any) -> list[Proc]:
+    """`count` servers started side by side (each start is mostly import time)."""
+    with ThreadPoolExecutor(count) as pool:
+        futures = [
+            pool.submit(start_server, database_url, log_dir, **options) for _ in range(count)
+        ]
+        started, failed = [], None
+        for future in futures:
+            try:
+                started.append(future.result(timeout=60))
+            except Exception as exc:  # noqa: BLE001 - stop the others, then re-raise
+                failed = exc
+        if failed is not None:
+            stop_all(*started)
+            raise failed
+    return started
+
+
+def stop_all(*procs: Proc | None) -> None:
+    """SIGTERM everything at once, then wait for each (graceful stops overlap)."""
+    live = [proc for proc in procs if proc is not None]
+    for proc in live:
+        proc.signal(signal.SIGTERM)
+    for proc in live:
+        proc.stop()
+
+
 @contextlib.contextmanager
 def running(*procs: Proc) -> Iterator[None]:
     try:
         yield
     finally:
-        for proc in procs:
-            proc.stop()
+        stop_all(*procs)
 
 
 # --- HTTP ---------------------------------------------------------------------------------
