@@ -471,3 +471,11 @@ def test_delete_needs_the_nickname_typed(pages: Pages, teen_id: str) -> None:
     assert done.status_code == 302
     assert pages.client.get(privacy).status_code == 404
     assert "Your teens will appear here" in _text(pages.client.get("/home"))
+
+
+def test_the_schedule_form_changes_where_holidays_come_from(pages: Pages, teen_id: str) -> None:
+    response = _save_schedule(pages, teen_id, country="gb", subdivision="sct")
+    assert response.status_code == 302
+    assert "holidays of GB-SCT" in _text(pages.client.get("/home"))
+    html = pages.client.get(f"/teens/{teen_id}/schedule").get_data(as_text=True)
+    assert 'value="GB"' in html
