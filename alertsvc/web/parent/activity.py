@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from alertsvc import edge
 from alertsvc.db.repositories import TeenView
 from alertsvc.db.teen_state import load_state, set_pause
-from alertsvc.domain.calendar import zone_named
+from alertsvc.domain.calendar import local_date, zone_named
 from alertsvc.domain.localtime import end_of_local_day, local_instant
 from alertsvc.domain.schedule import LAST_SUPPORTED_DATE
 from alertsvc.services import nudges
@@ -59,10 +59,8 @@ def _page(
 def activity(teen_id: str) -> ResponseReturnValue:
     """Nudge history with explanations and acks, and the pause controls."""
     teen = owned_teen(teen_id)
-    tomorrow = edge.now().astimezone(zone_named(teen.timezone)).date().toordinal() + 1
-    return _page(
-        teen, {"until_date": date.fromordinal(tomorrow).isoformat(), "until_time": "08:00"}, {}
-    )
+    tomorrow = local_date(edge.now(), zone_named(teen.timezone)) + timedelta(days=1)
+    return _page(teen, {"until_date": tomorrow.isoformat(), "until_time": "08:00"}, {})
 
 
 def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Errors]:
