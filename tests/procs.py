@@ -260,7 +260,7 @@ def start_servers(count: int, database_url: str, log_dir: Path, **options: Any) 
         for future in futures:
             try:
                 started.append(future.result(timeout=60))
-            except Exception as exc:  # noqa: BLE001 - stop the others, then re-raise
+            except Exception as exc:  # stop the others, then re-raise
                 failed = exc
         if failed is not None:
             stop_all(*started)
