@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from alertsvc.api.problems import Problem
+from alertsvc.db.teen_state import StateConflictError
 
 log = logging.getLogger("alertsvc")
 access_log = logging.getLogger("alertsvc.access")
@@ -62,6 +63,19 @@ def _database_down(exc: Exception) -> Response:
             "Service unavailable",
             "The database is unreachable right now; try again shortly.",
             headers={"Retry-After": "5"},
+        )
+    )
+
+
+def _contended(_exc: StateConflictError) -> Response:
+    # Other checks for the same teen won the compare-and-set every time: nothing was lost or
+    # doubled, the client just asks again in a moment. Never a 500 for contention.
+    return _render(
+        Problem(
+            503,
+            "Service unavailable",
+            "Too many checks for this teen at once; try again shortly.",
+            headers={"Retry-After": "1"},
         )
     )
 
@@ -123,6 +137,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, _problem)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity)
+    app.register_error_handler(StateConflictError, _contended)
     for db_error in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(db_error, _database_down)
     app.register_error_handler(Exception, _unexpected)

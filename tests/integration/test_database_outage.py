@@ -111,8 +111,10 @@ def test_a_database_outage_answers_503_fast_and_recovers_without_losing_or_doubl
 ) -> None:
     cluster = _cluster()
     server = procs.start_server(database, tmp_path, workers=1, threads=4)
+    worker = procs.start_worker(database, tmp_path)
     load = None
     try:
+        assert procs.wait_until(lambda: worker.logged("worker is active"), timeout=20)
         parent = procs.sign_up(server.base_url)
         teen_ids = [
             procs.teen_in_school_now(parent, max_per_day=2, min_interval=5) for _ in range(4)
@@ -180,10 +182,18 @@ def test_a_database_outage_answers_503_fast_and_recovers_without_losing_or_doubl
         assert all(len(ids) == 1 for ids in received.values()), received
         assert server.alive()
         assert "Traceback" not in server.log()
+
+        # The worker lost its advisory lock with its connection, and took it back by itself.
+        def led_again() -> bool:
+            messages = [entry.get("msg") for entry in worker.json_logs()]
+            return messages.count("worker is active") == 2
+
+        assert procs.wait_until(led_again, timeout=20), worker.log()[-3000:]
+        assert worker.logged("worker lost its lock; going back to standby")
     finally:
         if load is not None:
             load.stop()
-        server.stop()
+        procs.stop_all(server, worker)
         if not _pg_ready():  # never leave the cluster down for everyone else
             subprocess.run([*cluster, "start"], check=False, timeout=60)
 
