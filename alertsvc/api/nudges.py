@@ -21,8 +21,7 @@ from alertsvc.api.io import (
 )
 from alertsvc.api.owned import owned_teen
 from alertsvc.api.problems import validation_problem
-from alertsvc.db.teen_state import set_pause
-from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, FieldError
+from alertsvc.domain.schedule import InvalidFieldsError
 from alertsvc.services import nudges, privacy
 
 blueprint = Blueprint("api_nudges", __name__)
@@ -95,13 +94,11 @@ class NudgeOut(BaseModel):
 def pause(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
     data = parse_json(PauseIn)
-    now = edge.now()
-    if data.until <= now:
-        raise validation_problem([FieldError("until", "must be in the future")])
-    if data.until.date() > LAST_SUPPORTED_DATE:
-        raise validation_problem([FieldError("until", "must be before 2038")])
     session = edge.db()
-    set_pause(session, teen.id, data.until)
+    try:
+        nudges.pause(session, teen.id, data.until, edge.now())
+    except InvalidFieldsError as exc:
+        raise validation_problem(exc.errors) from None
     session.commit()
     return json_response({"paused_until": rfc3339(data.until)})
 
@@ -111,7 +108,7 @@ def pause(teen_id: str) -> ResponseReturnValue:
 def resume(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
     session = edge.db()
-    set_pause(session, teen.id, None)
+    nudges.resume(session, teen.id)
     session.commit()
     return no_content()
 

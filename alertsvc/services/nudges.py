@@ -11,9 +11,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import Ack, Nudge, ScheduleRow
-from alertsvc.db.teen_state import MAX_ATTEMPTS, StateConflictError, load_state, save_state
+from alertsvc.db.teen_state import (
+    MAX_ATTEMPTS,
+    StateConflictError,
+    load_state,
+    save_state,
+    set_pause,
+)
 from alertsvc.domain.decision import with_ack
-from alertsvc.domain.schedule import Policy
+from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, FieldError, InvalidFieldsError, Policy
 
 ACTIONS = ("shown", "dismissed", "closed_app", "school_use", "report_wrong")
 
@@ -38,6 +44,20 @@ class NudgeView:
     experiment_key: str | None
     variant_key: str | None
     acks: tuple[AckView, ...]
+
+
+def pause(session: Session, teen_id: str, until: datetime, now: datetime) -> None:
+    """No reminders until `until`, which must be in the future and before 2038."""
+    if until <= now:
+        raise InvalidFieldsError([FieldError("until", "must be in the future")])
+    if until.date() > LAST_SUPPORTED_DATE:
+        raise InvalidFieldsError([FieldError("until", "must be before 2038")])
+    set_pause(session, teen_id, until)
+
+
+def resume(session: Session, teen_id: str) -> None:
+    """Reminders follow the schedule again from now."""
+    set_pause(session, teen_id, None)
 
 
 def record_ack(

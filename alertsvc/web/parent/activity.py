@@ -10,10 +10,10 @@ from flask.typing import ResponseReturnValue
 
 from alertsvc import edge
 from alertsvc.db.repositories import TeenView
-from alertsvc.db.teen_state import load_state, set_pause
+from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import local_date, zone_named
 from alertsvc.domain.localtime import end_of_local_day, local_instant
-from alertsvc.domain.schedule import LAST_SUPPORTED_DATE
+from alertsvc.domain.schedule import InvalidFieldsError
 from alertsvc.services import nudges
 from alertsvc.web.parent.common import INVALID, Errors, local_text, owned_teen
 from alertsvc.web.session import login_required
@@ -83,12 +83,7 @@ def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Err
         errors["until_time"] = "Enter a time (HH:MM)."
     if errors:
         return None, errors
-    if day > LAST_SUPPORTED_DATE:
-        return None, {"until_date": "Choose a date before 2038."}
-    until = local_instant(day, at, zone)
-    if until <= now:
-        return None, {"until_date": "Choose a moment in the future."}
-    return until, {}
+    return local_instant(day, at, zone), {}
 
 
 @blueprint.post("/teens/<teen_id>/pause")
@@ -103,7 +98,10 @@ def pause(teen_id: str) -> ResponseReturnValue:
     if until is None:
         return _page(teen, values, errors, INVALID)
     session = edge.db()
-    set_pause(session, teen.id, until)
+    try:
+        nudges.pause(session, teen.id, until, edge.now())
+    except InvalidFieldsError as exc:
+        return _page(teen, values, {"until_date": f"The pause {exc.errors[0].message}."}, INVALID)
     session.commit()
     flash(f"Reminders are paused until {local_text(until, teen)} ({teen.timezone}).", "success")
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))
@@ -115,7 +113,7 @@ def resume(teen_id: str) -> ResponseReturnValue:
     """Reminders follow the schedule again from now."""
     teen = owned_teen(teen_id)
     session = edge.db()
-    set_pause(session, teen.id, None)
+    nudges.resume(session, teen.id)
     session.commit()
     flash("Reminders are back on: they follow the schedule again.", "success")
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))
