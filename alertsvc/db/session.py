@@ -29,6 +29,12 @@ def make_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         connect_args={
             "connect_timeout": settings.db_timeout_seconds,
+            # A silently dead network path must not hold a connection (or the worker's
+            # leader lock) open for the kernel's default of hours.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
             "options": f"-c statement_timeout={timeout_ms * 3} -c lock_timeout={timeout_ms}",
         },
     )

@@ -41,6 +41,9 @@ DEFAULT_BODY = (
     "Looks like you're on your phone during school hours. It can probably wait until later."
 )
 REDELIVERY_PERIOD = timedelta(seconds=120)
+# A check that lost the race to another process (or host) may have read its instant a few
+# milliseconds, or with clock skew a few seconds, before the winner stamped the nudge.
+CLOCK_SKEW = timedelta(seconds=5)
 MAX_BACKOFF = 3
 LOOKAHEAD_DAYS = 7
 MIN_NEXT_CHECK = timedelta(seconds=60)
@@ -547,7 +550,7 @@ def _redeliverable(state: NudgeState, now: datetime) -> bool:
     """Whether an unacked nudge from the last 120 s should be answered again (SPEC §4.3)."""
     if state.last_nudge_id is None or state.last_nudge_at is None or state.last_nudge_acked:
         return False
-    return timedelta(0) <= now - state.last_nudge_at < REDELIVERY_PERIOD
+    return -CLOCK_SKEW <= now - state.last_nudge_at < REDELIVERY_PERIOD
 
 
 # --- next_check_at (SPEC §4.4) ----------------------------------------------------------------

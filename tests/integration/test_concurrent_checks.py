@@ -80,14 +80,11 @@ def test_concurrent_checks_on_two_servers_make_one_nudge_and_switches_cross_proc
             f"{CHECKS} concurrent checks on 2 servers in {elapsed:.2f} s: {len(nudged)} carry "
             f"nudge {ids}, {len(capped)} answered frequency_cap"
         )
-        # One nudge: the first check emits it, the others re-deliver it (§4.3). A check whose
-        # instant was read just before the winner's (within milliseconds) may answer the
-        # interval cap instead: the nudge is "in its future", so not re-delivered. Never a
-        # second nudge either way.
+        # One nudge: the first check emits it, every other re-delivers it (§4.3), including
+        # a check whose instant was read a few milliseconds before the winner stamped it.
         assert len(ids) == 1, ids
         assert {r.body["reason"] for r in nudged} == {"in_school_hours"}
-        assert {r.body["reason"] for r in capped} <= {"frequency_cap"}
-        assert len(nudged) > CHECKS // 2
+        assert capped == []
         assert _nudge_rows(database, teen_id) == list(ids)
 
         # Acked, it is no longer re-delivered, and the interval cap holds on both servers.

@@ -278,6 +278,16 @@ def test_after_two_minutes_the_cap_answers_instead_of_re_delivery() -> None:
     assert decision.redeliver_id is None
 
 
+def test_a_check_that_read_its_instant_just_before_the_winner_still_gets_the_nudge() -> None:
+    # Another process stamped the nudge a few milliseconds (or, across hosts, seconds) after
+    # this check read the clock; it must be re-delivered, not answered with the cap.
+    state = nudged_at(local(MONDAY, 10, 0, second=3))
+    decision = check(local(MONDAY, 10), state=state)
+    assert decision.redeliver_id == "nud_1"
+    too_early = check(local(MONDAY, 9, 59, second=55), state=state)
+    assert too_early.redeliver_id is None
+
+
 def test_re_delivery_also_replaces_the_daily_cap() -> None:
     state = NudgeState(day=MONDAY, day_marks="...")
     state = nudged_at(local(MONDAY, 10), "nud_4", state)
