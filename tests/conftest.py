@@ -133,6 +133,25 @@ def parent(api: Api) -> Api:
     return api.as_(sign_up(api))
 
 
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "correct horse admin staple"
+
+
+@pytest.fixture
+def admin(app: Flask, api: Api, clock: FakeClock) -> Api:
+    """An API client with an admin's bearer token."""
+    from alertsvc import edge
+    from alertsvc.services import accounts
+
+    with app.app_context():
+        session = edge.db()
+        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
+        session.commit()
+    issued = api.post("/v1/auth/token", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    assert issued.status_code == 200
+    return api.as_(issued.get_json()["token"])
+
+
 @pytest.fixture
 def other_parent(api: Api) -> Api:
     """A second, unrelated family."""

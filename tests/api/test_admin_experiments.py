@@ -9,27 +9,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from alertsvc import edge
 from alertsvc.db.models import Ack, Exposure, Nudge, Teen
 from alertsvc.domain.stats import difference_interval, wilson_interval
-from alertsvc.services import accounts, experiments
-from tests.conftest import sign_up
+from alertsvc.services import experiments
+from tests.conftest import ADMIN_EMAIL, sign_up
 from tests.support import Api, FakeClock
-
-ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "correct horse admin staple"
-
-
-@pytest.fixture
-def admin(app: Flask, api: Api, clock: FakeClock) -> Api:
-    """An API client with an admin's bearer token."""
-    with app.app_context():
-        session = edge.db()
-        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
-        session.commit()
-    issued = api.post("/v1/auth/token", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-    assert issued.status_code == 200
-    return api.as_(issued.get_json()["token"])
 
 
 def definition(key: str = "copy-2026-11", **overrides: Any) -> dict[str, Any]:

@@ -9,22 +9,9 @@ from flask import Flask
 
 from alertsvc import edge
 from alertsvc.db.models import ServiceFlag
-from alertsvc.services import accounts, flags
+from alertsvc.services import flags
+from tests.conftest import ADMIN_EMAIL
 from tests.support import Api, FakeClock
-
-ADMIN_EMAIL = "operator@example.com"
-ADMIN_PASSWORD = "correct horse operator"
-
-
-@pytest.fixture
-def admin(app: Flask, api: Api, clock: FakeClock) -> Api:
-    with app.app_context():
-        session = edge.db()
-        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
-        session.commit()
-    issued = api.post("/v1/auth/token", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-    assert issued.status_code == 200
-    return api.as_(issued.get_json()["token"])
 
 
 def test_the_switch_is_off_until_someone_sets_it(admin: Api) -> None:
