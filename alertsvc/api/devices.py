@@ -15,6 +15,7 @@ from alertsvc.api.auth import bearer_token, guard_failures, note_failure, requir
 from alertsvc.api.io import Doc, documented, json_response, no_content, parse_json, rfc3339
 from alertsvc.api.owned import owned_teen
 from alertsvc.api.problems import Problem, not_found, too_many, unauthorized
+from alertsvc.domain.decision import AckAction
 from alertsvc.services import check as check_service
 from alertsvc.services import experiments, flags, nudges, pairing
 from alertsvc.services.check import CheckResult
@@ -96,7 +97,7 @@ class CheckOut(BaseModel):
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid", title="Ack")
 
-    action: Literal["shown", "dismissed", "closed_app", "school_use", "report_wrong"]
+    action: AckAction
     comment: str | None = Field(default=None, max_length=500)
 
 
@@ -272,11 +273,11 @@ def ack(nudge_id: str) -> ResponseReturnValue:
         session,
         teen_id=device.teen_id,
         nudge_id=nudge_id,
-        action=data.action,
+        action=data.action.value,
         comment=data.comment,
         now=edge.now(),
     ):
         raise not_found("nudge")
     session.commit()
-    metrics.ACKS.labels(data.action).inc()
+    metrics.ACKS.labels(data.action.value).inc()
     return no_content()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.models import Ack, ExperimentRollup, Exposure, Nudge
 from alertsvc.db.models import Experiment as ExperimentRow
 from alertsvc.domain import stats
-from alertsvc.domain.decision import Arm, VariantParams
+from alertsvc.domain.decision import AckAction, Arm, VariantParams
 from alertsvc.domain.experiments import (
     PARAM_NAMES,
     Experiment,
@@ -40,7 +40,7 @@ from alertsvc.domain.schedule import FieldError, InvalidFieldsError
 from alertsvc.services import audit
 from alertsvc.services.flags import EngineCache
 
-ACK_ACTIONS: tuple[str, ...] = ("shown", "dismissed", "closed_app", "school_use", "report_wrong")
+ACK_ACTIONS: tuple[str, ...] = tuple(action.value for action in AckAction)
 RATE_ACTIONS: tuple[str, ...] = ("closed_app", "dismissed", "school_use", "report_wrong")
 # Rollups younger than this are served as they are; older ones are recomputed on read.
 ROLLUP_FRESH_FOR = timedelta(minutes=5)

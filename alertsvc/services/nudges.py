@@ -21,8 +21,6 @@ from alertsvc.db.teen_state import (
 from alertsvc.domain.decision import with_ack
 from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, FieldError, InvalidFieldsError, Policy
 
-ACTIONS = ("shown", "dismissed", "closed_app", "school_use", "report_wrong")
-
 
 @dataclass(frozen=True, slots=True)
 class AckView:
