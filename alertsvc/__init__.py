@@ -32,6 +32,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         WTF_CSRF_TIME_LIMIT=None,
     )
     engine = make_engine(settings)
+    from alertsvc import metrics
+
+    metrics.watch_pool(engine)
     limits = settings.rate_limits
     limiter = (
         CheckLimiter(settings.rate_limit_storage_url, limits.checks_per_minute)

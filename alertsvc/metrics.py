@@ -7,6 +7,7 @@ PROMETHEUS_MULTIPROC_DIR so `/metrics` sums all of them.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import Blueprint, Response
 from prometheus_client import (
@@ -19,6 +20,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from sqlalchemy import Engine, event
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -44,6 +46,19 @@ DB_POOL_CHECKED_OUT = Gauge(
     "Database connections in use in this process",
     multiprocess_mode="livesum",
 )
+
+
+def watch_pool(engine: Engine) -> None:
+    """Keep DB_POOL_CHECKED_OUT at the number of this process's connections in use."""
+
+    def _checkout(*_args: Any) -> None:
+        DB_POOL_CHECKED_OUT.inc()
+
+    def _checkin(*_args: Any) -> None:
+        DB_POOL_CHECKED_OUT.dec()
+
+    event.listen(engine, "checkout", _checkout)
+    event.listen(engine, "checkin", _checkin)
 
 
 def _registry() -> CollectorRegistry:

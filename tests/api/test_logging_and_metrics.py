@@ -130,7 +130,22 @@ def test_metrics_expose_checks_latency_nudges_acks_errors_durations_and_jobs(
         'route="/v1/teens/<teen_id>",status="404"}',
         'alertsvc_request_duration_seconds_count{method="POST",route="/v1/check",status="200"}',
         'alertsvc_job_runs_total{job="retention",outcome="ok"}',
+        "alertsvc_db_pool_checked_out",
     ]
     for sample in samples:
         assert sample in text, sample
     assert teen_id not in text
+
+
+def test_the_pool_gauge_counts_connections_in_use(app: Flask) -> None:
+    from prometheus_client import REGISTRY
+
+    def in_use() -> float:
+        value = REGISTRY.get_sample_value("alertsvc_db_pool_checked_out")
+        assert value is not None
+        return value
+
+    before = in_use()
+    with app.extensions["alertsvc"].engine.connect():
+        assert in_use() == before + 1
+    assert in_use() == before
