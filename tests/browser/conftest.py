@@ -20,10 +20,13 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
@@ -59,10 +62,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app behind a real werkzeug server on 127.0.0.1 and a free port."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'alertsvc.db'}"
+@dataclass(frozen=True)
+class Site:
+    """A running server and the app behind it (to seed data straight into its database)."""
+
+    url: str
+    app: Flask
+
+
+@contextmanager
+def serve_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Site]:
+    """The app on a fresh SQLite file behind a real werkzeug server on 127.0.0.1."""
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'alertsvc.db'}"
     engine = create_engine(url)
     Base.metadata.create_all(engine)
     engine.dispose()
@@ -76,15 +87,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     app = create_app(settings)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield Site(f"http://127.0.0.1:{server.server_port}", app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         app.extensions["alertsvc"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app behind a real werkzeug server on 127.0.0.1 and a free port."""
+    with serve_app(tmp_path_factory, "browser") as site:
+        yield site.url
 
 
 @pytest.fixture(scope="session")

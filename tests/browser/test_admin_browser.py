@@ -4,11 +4,8 @@ in a real browser: every page checked with axe and photographed at phone and des
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,14 +13,10 @@ pytest.importorskip("playwright", reason="playwright not installed: pip install 
 
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import create_engine
-from werkzeug.serving import make_server
 
-from alertsvc import create_app
-from alertsvc.config import RateLimits, Settings
-from alertsvc.db.base import Base
 from alertsvc.db.models import Ack, Exposure, Nudge, Teen
 from alertsvc.services import accounts
+from tests.browser.conftest import Site, serve_app
 
 Check = Callable[[Page], None]
 Shot = Callable[[Page, str], None]
@@ -33,42 +26,14 @@ ADMIN_PASSWORD = "correct horse admin staple"
 KEY = "copy-2026-11"
 
 
-@dataclass(frozen=True)
-class Site:
-    url: str
-    app: Flask
-
-
 @pytest.fixture(scope="module")
 def admin_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """Like conftest's live server, with its app at hand to create the admin and seed results
-    (the shared server keeps its app to itself)."""
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('admin-browser')) / 'alertsvc.db'}"
-    engine = create_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    settings = Settings(
-        database_url=url,
-        secret_key="browser-test-secret",
-        environment="test",
-        csrf_enabled=True,
-        rate_limits=RateLimits(enabled=True),
-        fast_password_hashing=True,
-    )
-    app = create_app(settings)
-    with app.extensions["alertsvc"].sessions() as session:
-        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
-        session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="admin-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["alertsvc"].engine.dispose()
+    """A server of its own, with an admin in its database and its app at hand for seeding."""
+    with serve_app(tmp_path_factory, "admin-browser") as site:
+        with site.app.extensions["alertsvc"].sessions() as session:
+            accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
+            session.commit()
+        yield site
 
 
 @pytest.fixture(scope="module")
