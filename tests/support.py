@@ -9,6 +9,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from alertsvc.db.models import Nudge
+
 
 @dataclass
 class FakeClock:
@@ -59,3 +61,23 @@ class Api:
 
     def as_(self, token: str | None) -> Api:
         return Api(self.client, token)
+
+
+def experiment_nudge(nudge_id: str, teen_id: str, at: datetime, key: str, variant: str) -> Nudge:
+    """A stored nudge inside its window, attributed to an experiment variant (for results)."""
+    return Nudge(
+        id=nudge_id,
+        teen_id=teen_id,
+        at=at,
+        local_date=at.date(),
+        day_index=0,
+        reason="in_school_hours",
+        explanation="",
+        window_start=at - timedelta(hours=1),
+        window_end=at + timedelta(hours=1),
+        title="t",
+        body="b",
+        experiment_key=key,
+        variant_key=variant,
+        schedule_version=1,
+    )

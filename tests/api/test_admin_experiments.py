@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from alertsvc.db.models import Ack, Exposure, Nudge, Teen
+from alertsvc.db.models import Ack, Exposure, Teen
 from alertsvc.domain.stats import difference_interval, wilson_interval
 from alertsvc.services import experiments
 from tests.conftest import ADMIN_EMAIL, sign_up
-from tests.support import Api, FakeClock
+from tests.support import Api, FakeClock, experiment_nudge
 
 
 def definition(key: str = "copy-2026-11", **overrides: Any) -> dict[str, Any]:
@@ -462,24 +462,7 @@ def seed_outcomes(app: Flask, clock: FakeClock) -> None:
             for n in range(nudges):
                 nudge_id = f"nud_{variant}_{n}"
                 at = now - timedelta(hours=1, minutes=n)
-                session.add(
-                    Nudge(
-                        id=nudge_id,
-                        teen_id=ids[n % teens],
-                        at=at,
-                        local_date=at.date(),
-                        day_index=0,
-                        reason="in_school_hours",
-                        explanation="",
-                        window_start=at - timedelta(hours=1),
-                        window_end=at + timedelta(hours=1),
-                        title="t",
-                        body="b",
-                        experiment_key="copy-2026-11",
-                        variant_key=variant,
-                        schedule_version=1,
-                    )
-                )
+                session.add(experiment_nudge(nudge_id, ids[n % teens], at, "copy-2026-11", variant))
                 session.flush()
                 session.add(Ack(nudge_id=nudge_id, teen_id=ids[n % teens], action="shown", at=at))
                 if n < closed:

@@ -14,9 +14,10 @@ pytest.importorskip("playwright", reason="playwright not installed: pip install 
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
-from alertsvc.db.models import Ack, Exposure, Nudge, Teen
+from alertsvc.db.models import Ack, Exposure, Teen
 from alertsvc.services import accounts
 from tests.browser.conftest import Site, serve_app
+from tests.support import experiment_nudge
 
 Check = Callable[[Page], None]
 Shot = Callable[[Page, str], None]
@@ -62,24 +63,7 @@ def seed_results(app: Flask) -> None:
             for n in range(nudges):
                 at = now + timedelta(seconds=n + 1)
                 teen = ids[n % teens]
-                session.add(
-                    Nudge(
-                        id=f"nud_{variant}_{n}",
-                        teen_id=teen,
-                        at=at,
-                        local_date=at.date(),
-                        day_index=0,
-                        reason="in_school_hours",
-                        explanation="",
-                        window_start=at - timedelta(hours=1),
-                        window_end=at + timedelta(hours=1),
-                        title="t",
-                        body="b",
-                        experiment_key=KEY,
-                        variant_key=variant,
-                        schedule_version=1,
-                    )
-                )
+                session.add(experiment_nudge(f"nud_{variant}_{n}", teen, at, KEY, variant))
                 session.flush()
                 actions = ["shown"]
                 actions += ["closed_app"] if n < closed else []

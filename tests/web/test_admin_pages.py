@@ -17,14 +17,14 @@ from werkzeug.test import TestResponse
 
 from alertsvc import create_app
 from alertsvc.config import Settings
-from alertsvc.db.models import Ack, Exposure, Nudge, Teen
+from alertsvc.db.models import Ack, Exposure, Teen
 from alertsvc.domain.experiments import Status
 from alertsvc.domain.stats import Interval, SampleRatio
 from alertsvc.services import accounts, audit, flags
 from alertsvc.services import experiments as service
 from alertsvc.services.experiments import ExperimentResults, VariantResult
 from alertsvc.web.admin import results as shown
-from tests.support import FakeClock
+from tests.support import FakeClock, experiment_nudge
 from tests.web.conftest import Pages
 
 ADMIN_EMAIL = "admin@example.com"
@@ -495,22 +495,7 @@ def _seed(app: Flask, clock: FakeClock, plan: dict[str, tuple[int, int, int]]) -
             )
             for n in range(nudges):
                 at = now - timedelta(hours=1, minutes=n)
-                nudge = Nudge(
-                    id=f"nud_{variant}_{n}",
-                    teen_id=ids[n % teens],
-                    at=at,
-                    local_date=at.date(),
-                    day_index=0,
-                    reason="in_school_hours",
-                    explanation="",
-                    window_start=at - timedelta(hours=1),
-                    window_end=at + timedelta(hours=1),
-                    title="t",
-                    body="b",
-                    experiment_key=KEY,
-                    variant_key=variant,
-                    schedule_version=1,
-                )
+                nudge = experiment_nudge(f"nud_{variant}_{n}", ids[n % teens], at, KEY, variant)
                 session.add(nudge)
                 session.flush()
                 if n < closed:
