@@ -339,35 +339,49 @@ class _PlanBook:
 
 
 # A pure memo keyed by values (not identities), so it can never answer for another schedule.
-@lru_cache(maxsize=256)
+# Sized for a worker's whole fleet of teens, so a round of polls does not evict itself.
+@lru_cache(maxsize=4096)
 def _plan_book_by_value(
     schedule: Schedule, exceptions: tuple[SchoolException, ...], place: Place
 ) -> _PlanBook:
     return _PlanBook(schedule, exceptions, place)
 
 
-# Hashing a schedule costs more than the rest of a check, and callers that loop pass the same
-# objects again; holding them in the entry keeps their ids from being reused.
-class _LastBook:
-    """A one-entry identity memo in front of the value-keyed one."""
+_BookEntry = tuple[Schedule, tuple[SchoolException, ...], Place, _PlanBook]
 
-    __slots__ = ("_entry",)
+
+class _BooksByIdentity:
+    """An identity memo in front of the value-keyed one, for callers that pass the same objects.
+
+    Hashing a schedule costs more than the rest of a check, and the service hands `decide()`
+    the same `Schedule` object for a teen on every poll. Correctness: an entry keyed by
+    `id(schedule)` holds that schedule (and the exceptions and place it was built for), so the
+    id cannot be reused by another object while the entry exists, and a hit also requires the
+    exceptions and place to be the very same objects; all three are frozen values, so the book
+    built for them still answers for them. Threads: one dict get, one dict set (atomic under
+    the GIL); a lost race only builds or stores an equal book twice.
+    """
+
+    __slots__ = ("_entries",)
+    _LIMIT = 4096
 
     def __init__(self) -> None:
-        self._entry: tuple[Schedule, tuple[SchoolException, ...], Place, _PlanBook] | None = None
+        self._entries: dict[int, _BookEntry] = {}
 
     def get(
         self, schedule: Schedule, exceptions: tuple[SchoolException, ...], place: Place
     ) -> _PlanBook:
-        entry = self._entry
+        entry = self._entries.get(id(schedule))
         if entry and entry[0] is schedule and entry[1] is exceptions and entry[2] is place:
             return entry[3]
         book = _plan_book_by_value(schedule, exceptions, place)
-        self._entry = (schedule, exceptions, place, book)
+        if len(self._entries) >= self._LIMIT:
+            self._entries.clear()
+        self._entries[id(schedule)] = (schedule, exceptions, place, book)
         return book
 
 
-_plan_book = _LastBook().get
+_plan_book = _BooksByIdentity().get
 
 
 @dataclass(frozen=True, slots=True)
