@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
@@ -19,7 +20,6 @@ from alertsvc.domain.calendar import (
     Occurrence,
     SchoolDay,
     clock_change_on,
-    local_date,
     occurrences_on,
     school_day,
     to_local,
@@ -316,10 +316,74 @@ def _build_plan(
     return _DayPlan(verdict, found, first_starts, hours)
 
 
+Found = tuple[datetime, Occurrence] | None
+_Candidates = tuple[tuple[datetime, Occurrence], ...]
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _nudge_from(plan: _DayPlan, occurrence: Occurrence, grace_minutes: int) -> datetime | None:
+    """The first instant of an occurrence past the window's grace, or None if grace covers it."""
+    # Grace runs from the window's first occurrence of the day: the second stretch of a
+    # fall-back repeat is the same lesson, not a new arrival.
+    grace_end = plan.first_starts[occurrence.window] + timedelta(minutes=grace_minutes)
+    start = max(occurrence.interval.start, grace_end)
+    return start if start < occurrence.interval.end else None
+
+
+def _candidates(plan: _DayPlan, grace: int | None) -> _Candidates:
+    """A day's occurrences with their instants (starts, or nudge starts past `grace`)."""
+    if grace is None:
+        return tuple((o.interval.start, o) for o in plan.occurrences)
+    found = ((_nudge_from(plan, o, grace), o) for o in plan.occurrences)
+    return tuple((instant, o) for instant, o in found if instant is not None)
+
+
+def _scan(days: tuple[_Candidates, ...], now: datetime) -> Found:
+    """The earliest candidate after `now`, looking one local date past the first with a hit.
+
+    Searches start at yesterday: a fall-back across midnight (America/St_Johns until 2011)
+    brings the previous date's last hour back after today has begun. Only such a fall-back
+    runs local dates backwards, so the day after the first day with a hit is the last that
+    can hold an earlier instant. On a tie the earlier day, then the earlier occurrence, wins.
+    """
+    best: Found = None
+    hit_index: int | None = None
+    for index, candidates in enumerate(days):
+        if hit_index is not None and index > hit_index + 1:
+            break
+        for instant, occurrence in candidates:
+            if instant > now and (best is None or instant < best[0]):
+                best = (instant, occurrence)
+        if best is not None and hit_index is None:
+            hit_index = index
+    return best
+
+
+class _Timeline:
+    """`_scan` of fixed days answered for every `now` at once, by bisecting the candidates.
+
+    `_scan` looks at `now` only through `instant > now` for the candidates' instants, so its
+    answer is the same for every `now` between two consecutive distinct instants: one answer
+    per gap, computed once, is exact.
+    """
+
+    __slots__ = ("_answers", "_instants")
+
+    def __init__(self, days: tuple[_Candidates, ...]) -> None:
+        instants = sorted({instant for candidates in days for instant, _ in candidates})
+        # answers[i] holds for the nows with exactly i instants at or before them.
+        probes = [instants[0] - _MICROSECOND, *instants] if instants else []
+        self._instants = instants
+        self._answers: list[Found] = [_scan(days, probe) for probe in probes] + [None]
+
+    def at(self, now: datetime) -> Found:
+        return self._answers[bisect_right(self._instants, now)]
+
+
 class _PlanBook:
     """Day plans of one schedule, computed once: polls keep asking about the same few days."""
 
-    __slots__ = ("_days", "_exceptions", "_place", "_schedule")
+    __slots__ = ("_days", "_exceptions", "_place", "_schedule", "_timelines")
     _LIMIT = 512
 
     def __init__(
@@ -327,6 +391,7 @@ class _PlanBook:
     ) -> None:
         self._schedule, self._exceptions, self._place = schedule, exceptions, place
         self._days: dict[date, _DayPlan] = {}
+        self._timelines: dict[tuple[date, date, int | None], _Timeline] = {}
 
     def plan(self, day: date) -> _DayPlan:
         found = self._days.get(day)
@@ -335,6 +400,23 @@ class _PlanBook:
                 self._days.clear()
             found = _build_plan(day, self._schedule, self._exceptions, self._place)
             self._days[day] = found
+        return found
+
+    def timeline(self, first_day: date, last_day: date, grace: int | None) -> _Timeline:
+        """The search over the plans of `first_day`..`last_day` (see `_Timeline`)."""
+        # Keyed by every argument; the plans are this book's own, fixed by its frozen inputs.
+        key = (first_day, last_day, grace)
+        found = self._timelines.get(key)
+        if found is None:
+            days = []
+            day = first_day
+            while day <= last_day:
+                days.append(_candidates(self.plan(day), grace))
+                day += _DAY
+            if len(self._timelines) >= self._LIMIT:
+                self._timelines.clear()
+            found = _Timeline(tuple(days))
+            self._timelines[key] = found
         return found
 
 
@@ -420,50 +502,22 @@ def _context(inp: CheckInput) -> _Context:
     return _Context(inp, zone, local_day, policy, book, today, current, wall)
 
 
-def _nudge_from(plan: _DayPlan, occurrence: Occurrence, grace_minutes: int) -> datetime | None:
-    """The first instant of an occurrence past the window's grace, or None if grace covers it."""
-    # Grace runs from the window's first occurrence of the day: the second stretch of a
-    # fall-back repeat is the same lesson, not a new arrival.
-    grace_end = plan.first_starts[occurrence.window] + timedelta(minutes=grace_minutes)
-    start = max(occurrence.interval.start, grace_end)
-    return start if start < occurrence.interval.end else None
+def _earliest(ctx: _Context, first_day: date, grace: int | None) -> Found:
+    """The occurrence with the earliest instant after now, from `first_day` to 7 days after today.
 
-
-def _earliest(
-    ctx: _Context,
-    first_day: date,
-    key: Callable[[_DayPlan, Occurrence], datetime | None],
-) -> tuple[datetime, Occurrence] | None:
-    """The occurrence with the earliest `key` after now, from `first_day` to 7 days after today.
-
-    Searches start at yesterday: a fall-back across midnight (America/St_Johns until 2011)
-    brings the previous date's last hour back after today has begun.
+    The instant is the occurrence's start, or with `grace` its first instant past the grace.
     """
-    best: tuple[datetime, Occurrence] | None = None
-    hit_day: date | None = None
-    day, last_day = first_day, ctx.local_day + timedelta(days=LOOKAHEAD_DAYS)
-    while day <= last_day and (hit_day is None or day <= hit_day + _DAY):
-        plan = ctx.plan(day)
-        if plan is None:
-            return None
-        for occurrence in plan.occurrences:
-            instant = key(plan, occurrence)
-            if instant is not None and instant > ctx.now and (best is None or instant < best[0]):
-                best = (instant, occurrence)
-        # Only such a fall-back runs local dates backwards, so the day after the first day with
-        # a hit is the last that can hold an earlier instant.
-        if best is not None and hit_day is None:
-            hit_day = day
-        day += _DAY
-    return best
+    if ctx.book is None:
+        return None
+    last_day = ctx.local_day + timedelta(days=LOOKAHEAD_DAYS)
+    return ctx.book.timeline(first_day, last_day, grace).at(ctx.now)
 
 
 def _next_nudge_instant(ctx: _Context) -> datetime | None:
     """The next instant after now at which rules 4–6 (and a full daily cap) stop blocking."""
     skip_today = daily_cap_reached(ctx.state, ctx.local_day, ctx.policy)
     first_day = ctx.local_day + _DAY if skip_today else ctx.local_day - _DAY
-    grace = ctx.policy.grace_minutes
-    found = _earliest(ctx, first_day, lambda plan, o: _nudge_from(plan, o, grace))
+    found = _earliest(ctx, first_day, ctx.policy.grace_minutes)
     return found[0] if found is not None else None
 
 
@@ -471,7 +525,7 @@ def _window_occurrence(ctx: _Context) -> Occurrence | None:
     """The current occurrence, else the next one to start within 7 local days."""
     if ctx.current is not None:
         return ctx.current
-    found = _earliest(ctx, ctx.local_day - _DAY, lambda _plan, o: o.interval.start)
+    found = _earliest(ctx, ctx.local_day - _DAY, None)
     return found[1] if found is not None else None
 
 
@@ -627,7 +681,10 @@ def next_check_at(now: datetime, change: datetime | None, device_id: str) -> dat
 
 
 def _clock(instant: datetime, zone: tzinfo) -> str:
-    local = to_local(instant, zone)
+    return _wall_clock(to_local(instant, zone))
+
+
+def _wall_clock(local: datetime) -> str:
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
@@ -640,7 +697,8 @@ def _day_words(ctx: _Context, day: date) -> str:
 
 def _moment(ctx: _Context, instant: datetime, preposition: str) -> str:
     """`"after 10:42"`, `"tomorrow after 10:42"`, `"until Monday 30 November at 08:00"`."""
-    day, clock = local_date(instant, ctx.zone), _clock(instant, ctx.zone)
+    local = to_local(instant, ctx.zone)  # one zone conversion for both the date and the time
+    day, clock = local.date(), _wall_clock(local)
     if day == ctx.local_day:
         return f"{preposition} {clock}"
     words = _day_words(ctx, day)
@@ -735,7 +793,7 @@ def _explain_outside(ctx: _Context) -> str:
 
 
 def _explain_nudge(ctx: _Context) -> str:
-    clock = _clock(ctx.now, ctx.zone)
+    clock = _wall_clock(ctx.wall)  # the context's reading of now in the zone
     return f"{_hours_today(ctx)}; at {clock} it is school time, so a gentle reminder came."
 
 
