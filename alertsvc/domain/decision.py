@@ -51,6 +51,7 @@ MAX_NEXT_CHECK = timedelta(hours=1)
 SPREAD_MILLISECONDS = 60_000
 
 _DAY = timedelta(days=1)
+_DEFAULT_POLICY = Policy()
 _WHOLE_DAY = Window(0, MINUTES_PER_DAY)
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
@@ -183,8 +184,11 @@ class Decision:
 def with_nudge(state: NudgeState, nudge_id: str, at: datetime, local_day: date) -> NudgeState:
     """The state after emitting a new nudge at `at` on the local date `local_day`."""
     marks = state.day_marks if state.day == local_day else ""
-    return replace(
-        state,
+    # Built field by field rather than with `replace()`: every check in school hours asks what
+    # the caps would say after a nudge, and `replace()` costs a tenth of such a check.
+    return NudgeState(
+        paused_until=state.paused_until,
+        snoozed_until=state.snoozed_until,
         day=local_day,
         day_marks=marks + Mark.OPEN,
         last_nudge_id=nudge_id,
@@ -245,9 +249,14 @@ def _either(override: int | None, default: int) -> int:
     return default if override is None else override
 
 
+_DEFAULT_COPY = NudgeCopy(DEFAULT_TITLE, DEFAULT_BODY)
+
+
 def nudge_copy(arm: Arm | None) -> NudgeCopy:
     """The default gentle copy, with a variant's title and body when it sets them."""
-    params = arm.params if arm is not None else VariantParams()
+    if arm is None:
+        return _DEFAULT_COPY  # a frozen value, so one instance can serve every check
+    params = arm.params
     return NudgeCopy(params.title or DEFAULT_TITLE, params.body or DEFAULT_BODY)
 
 
@@ -383,7 +392,7 @@ class _Timeline:
 class _PlanBook:
     """Day plans of one schedule, computed once: polls keep asking about the same few days."""
 
-    __slots__ = ("_days", "_exceptions", "_place", "_schedule", "_timelines")
+    __slots__ = ("_days", "_exceptions", "_place", "_schedule", "_timelines", "_walls", "_zone")
     _LIMIT = 512
 
     def __init__(
@@ -392,6 +401,8 @@ class _PlanBook:
         self._schedule, self._exceptions, self._place = schedule, exceptions, place
         self._days: dict[date, _DayPlan] = {}
         self._timelines: dict[tuple[date, date, int | None], _Timeline] = {}
+        self._zone = zone_named(place.timezone)
+        self._walls: dict[datetime, datetime] = {}
 
     def plan(self, day: date) -> _DayPlan:
         found = self._days.get(day)
@@ -417,6 +428,19 @@ class _PlanBook:
                 self._timelines.clear()
             found = _Timeline(tuple(days))
             self._timelines[key] = found
+        return found
+
+    def wall(self, instant: datetime) -> datetime:
+        """The reading of `instant` in the school's zone, as `to_local` gives it."""
+        # The instants explanations name (window starts, cap and snooze ends) recur poll after
+        # poll. The reading depends only on the instant (equal aware datetimes are the same
+        # instant) and this book's zone.
+        found = self._walls.get(instant)
+        if found is None:
+            if len(self._walls) >= self._LIMIT:
+                self._walls.clear()
+            found = to_local(instant, self._zone)
+            self._walls[instant] = found
         return found
 
 
@@ -475,58 +499,50 @@ class _Context:
     book: _PlanBook | None
     today: _DayPlan | None
     current: Occurrence | None
+    occurrence: Occurrence | None  # the current occurrence, else the next within 7 local days
     wall: datetime
-
-    @property
-    def now(self) -> datetime:
-        return self.inp.now
-
-    @property
-    def state(self) -> NudgeState:
-        return self.inp.state
-
-    def plan(self, day: date) -> _DayPlan | None:
-        return self.book.plan(day) if self.book is not None else None
+    now: datetime  # inp.now and inp.state, copied: the rules read them many times per check
+    state: NudgeState
 
 
 def _context(inp: CheckInput) -> _Context:
     zone = zone_named(inp.place.timezone)
     wall = to_local(inp.now, zone)
     local_day = wall.date()
-    policy = effective_policy(inp.schedule.policy if inp.schedule else Policy(), inp.arm)
-    book = today = current = None
+    policy = effective_policy(inp.schedule.policy if inp.schedule else _DEFAULT_POLICY, inp.arm)
+    book = today = current = occurrence = None
     if inp.schedule is not None:
         book = _plan_book(inp.schedule, inp.exceptions, inp.place)
         today = book.plan(local_day)
         current = next((o for o in today.occurrences if o.interval.contains(inp.now)), None)
-    return _Context(inp, zone, local_day, policy, book, today, current, wall)
+        occurrence = current
+        if current is None:
+            found = _search(book, local_day, local_day - _DAY, None, inp.now)
+            occurrence = found[1] if found is not None else None
+    return _Context(
+        inp, zone, local_day, policy, book, today, current, occurrence, wall, inp.now, inp.state
+    )
 
 
-def _earliest(ctx: _Context, first_day: date, grace: int | None) -> Found:
+def _search(
+    book: _PlanBook, local_day: date, first_day: date, grace: int | None, now: datetime
+) -> Found:
     """The occurrence with the earliest instant after now, from `first_day` to 7 days after today.
 
     The instant is the occurrence's start, or with `grace` its first instant past the grace.
     """
-    if ctx.book is None:
-        return None
-    last_day = ctx.local_day + timedelta(days=LOOKAHEAD_DAYS)
-    return ctx.book.timeline(first_day, last_day, grace).at(ctx.now)
+    last_day = local_day + timedelta(days=LOOKAHEAD_DAYS)
+    return book.timeline(first_day, last_day, grace).at(now)
 
 
 def _next_nudge_instant(ctx: _Context) -> datetime | None:
     """The next instant after now at which rules 4–6 (and a full daily cap) stop blocking."""
     skip_today = daily_cap_reached(ctx.state, ctx.local_day, ctx.policy)
     first_day = ctx.local_day + _DAY if skip_today else ctx.local_day - _DAY
-    found = _earliest(ctx, first_day, ctx.policy.grace_minutes)
+    if ctx.book is None:
+        return None
+    found = _search(ctx.book, ctx.local_day, first_day, ctx.policy.grace_minutes, ctx.now)
     return found[0] if found is not None else None
-
-
-def _window_occurrence(ctx: _Context) -> Occurrence | None:
-    """The current occurrence, else the next one to start within 7 local days."""
-    if ctx.current is not None:
-        return ctx.current
-    found = _earliest(ctx, ctx.local_day - _DAY, None)
-    return found[1] if found is not None else None
 
 
 @lru_cache(maxsize=1024)
@@ -680,8 +696,8 @@ def next_check_at(now: datetime, change: datetime | None, device_id: str) -> dat
 # --- explanation (SPEC §4.5) ------------------------------------------------------------------
 
 
-def _clock(instant: datetime, zone: tzinfo) -> str:
-    return _wall_clock(to_local(instant, zone))
+def _local(ctx: _Context, instant: datetime) -> datetime:
+    return ctx.book.wall(instant) if ctx.book is not None else to_local(instant, ctx.zone)
 
 
 def _wall_clock(local: datetime) -> str:
@@ -697,7 +713,7 @@ def _day_words(ctx: _Context, day: date) -> str:
 
 def _moment(ctx: _Context, instant: datetime, preposition: str) -> str:
     """`"after 10:42"`, `"tomorrow after 10:42"`, `"until Monday 30 November at 08:00"`."""
-    local = to_local(instant, ctx.zone)  # one zone conversion for both the date and the time
+    local = _local(ctx, instant)  # one zone conversion for both the date and the time
     day, clock = local.date(), _wall_clock(local)
     if day == ctx.local_day:
         return f"{preposition} {clock}"
@@ -741,7 +757,7 @@ def _why_no_school(ctx: _Context) -> str:
 
 
 def _next_school(ctx: _Context) -> str:
-    found = _window_occurrence(ctx)
+    found = ctx.occurrence
     if found is None:
         return "there are no school hours in the next 7 days"
     return f"the next school hours start {_moment(ctx, found.interval.start, 'at')}"
@@ -821,7 +837,7 @@ _EXPLAINERS: Mapping[Reason, Callable[[_Context], str]] = {
 
 def _explain_redelivery(ctx: _Context) -> str:
     sent = ctx.state.last_nudge_at
-    clock = _clock(sent, ctx.zone) if sent is not None else "just now"
+    clock = _wall_clock(_local(ctx, sent)) if sent is not None else "just now"
     return f"{_hours_today(ctx)}; this is the reminder from {clock} again, in case it was missed."
 
 
@@ -834,7 +850,7 @@ def decide(inp: CheckInput) -> Decision:
     reason = _first_reason(ctx)
     redeliver = reason in _CAPS and _redeliverable(inp.state, inp.now)
     change = _change_at(ctx, reason)
-    occurrence = _window_occurrence(ctx)
+    occurrence = ctx.occurrence
     nudged = reason is Reason.IN_SCHOOL_HOURS or redeliver
     explanation = _explain_redelivery(ctx) if redeliver else _EXPLAINERS[reason](ctx)
     return Decision(
