@@ -486,8 +486,18 @@ class _BooksByIdentity:
         self._entries[id(schedule)] = (schedule, exceptions, place, book)
         return book
 
+    def clear(self) -> None:
+        self._entries.clear()
 
-_plan_book = _BooksByIdentity().get
+
+_BOOKS = _BooksByIdentity()
+_plan_book = _BOOKS.get
+
+
+def _forget_memos() -> None:
+    """Drop every plan book, so the next check computes from scratch (tests compare the two)."""
+    _BOOKS.clear()
+    _plan_book_by_value.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)
