@@ -325,7 +325,7 @@ def _build_plan(
     return _DayPlan(verdict, found, first_starts, hours)
 
 
-Found = tuple[datetime, Occurrence] | None
+_Found = tuple[datetime, Occurrence] | None
 _Candidates = tuple[tuple[datetime, Occurrence], ...]
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -347,7 +347,7 @@ def _candidates(plan: _DayPlan, grace: int | None) -> _Candidates:
     return tuple((instant, o) for instant, o in found if instant is not None)
 
 
-def _scan(days: tuple[_Candidates, ...], now: datetime) -> Found:
+def _scan(days: tuple[_Candidates, ...], now: datetime) -> _Found:
     """The earliest candidate after `now`, looking one local date past the first with a hit.
 
     Searches start at yesterday: a fall-back across midnight (America/St_Johns until 2011)
@@ -355,7 +355,7 @@ def _scan(days: tuple[_Candidates, ...], now: datetime) -> Found:
     runs local dates backwards, so the day after the first day with a hit is the last that
     can hold an earlier instant. On a tie the earlier day, then the earlier occurrence, wins.
     """
-    best: Found = None
+    best: _Found = None
     hit_index: int | None = None
     for index, candidates in enumerate(days):
         if hit_index is not None and index > hit_index + 1:
@@ -383,17 +383,24 @@ class _Timeline:
         # answers[i] holds for the nows with exactly i instants at or before them.
         probes = [instants[0] - _MICROSECOND, *instants] if instants else []
         self._instants = instants
-        self._answers: list[Found] = [_scan(days, probe) for probe in probes] + [None]
+        self._answers: list[_Found] = [_scan(days, probe) for probe in probes] or [None]
 
-    def at(self, now: datetime) -> Found:
+    def at(self, now: datetime) -> _Found:
         return self._answers[bisect_right(self._instants, now)]
 
 
 class _PlanBook:
-    """Day plans of one schedule, computed once: polls keep asking about the same few days."""
+    """Day plans of one schedule, computed once: polls keep asking about the same few days.
+
+    Its memos (plans by date, timelines by (first day, last day, grace), zone readings by
+    instant) are keyed by every argument, and the rest of what their values depend on is the
+    book's own frozen schedule, exceptions and place, so an entry can never go stale. Threads:
+    a value is finished before one dict set stores it (atomic under the GIL); a lost race
+    computes an equal value twice. Each memo is emptied when full, which only costs time.
+    """
 
     __slots__ = ("_days", "_exceptions", "_place", "_schedule", "_timelines", "_walls", "_zone")
-    _LIMIT = 512
+    _LIMIT = 16  # per memo: a poll needs ten days (yesterday to a week ahead), often fewer
 
     def __init__(
         self, schedule: Schedule, exceptions: tuple[SchoolException, ...], place: Place
@@ -536,7 +543,7 @@ def _context(inp: CheckInput) -> _Context:
 
 def _search(
     book: _PlanBook, local_day: date, first_day: date, grace: int | None, now: datetime
-) -> Found:
+) -> _Found:
     """The occurrence with the earliest instant after now, from `first_day` to 7 days after today.
 
     The instant is the occurrence's start, or with `grace` its first instant past the grace.
@@ -547,10 +554,10 @@ def _search(
 
 def _next_nudge_instant(ctx: _Context) -> datetime | None:
     """The next instant after now at which rules 4–6 (and a full daily cap) stop blocking."""
-    skip_today = daily_cap_reached(ctx.state, ctx.local_day, ctx.policy)
-    first_day = ctx.local_day + _DAY if skip_today else ctx.local_day - _DAY
     if ctx.book is None:
         return None
+    skip_today = daily_cap_reached(ctx.state, ctx.local_day, ctx.policy)
+    first_day = ctx.local_day + _DAY if skip_today else ctx.local_day - _DAY
     found = _search(ctx.book, ctx.local_day, first_day, ctx.policy.grace_minutes, ctx.now)
     return found[0] if found is not None else None
 
