@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from flask import Flask, current_app, g
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from alertsvc.config import Settings
 from alertsvc.runtime import Runtime
 from alertsvc.services.ratelimit import CheckLimiter
+
+T = TypeVar("T")
 
 
 def runtime() -> Runtime:
@@ -48,9 +54,37 @@ def db() -> Session:
     return session
 
 
+def reader() -> Connection:
+    """The request's read connection (same pool, see `db.session.read_engine`): reads run
+    outside any transaction, so a read-only answer costs no BEGIN/COMMIT round trips. Only
+    for reads and single-statement writes followed by `commit_now`; anything that must be
+    atomic goes through `db()`. Teardown closes it."""
+    if "reader" not in g:
+        g.reader = runtime().read_engine.connect()
+    connection: Connection = g.reader
+    return connection
+
+
+def read(query: Callable[[Connection], T]) -> T:
+    """`query(reader())`, retried once on a fresh connection if the pooled one turned out dead
+    (the database restarted, an idle connection was dropped). The pool skips a ping round trip
+    per checkout; this keeps a stale connection from costing the client an error. Only for
+    reads, which are safe to repeat."""
+    try:
+        return query(reader())
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    g.pop("reader").close()
+    return query(reader())
+
+
 def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
         if session is not None:
             session.close()
+        connection = g.pop("reader", None)
+        if connection is not None:
+            connection.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertsvc.clock import Clock
 from alertsvc.config import Settings
+from alertsvc.db.session import read_engine
 from alertsvc.services.ratelimit import CheckLimiter
 
 
@@ -19,3 +20,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     check_limiter: CheckLimiter | None
+    # The same pool, reading outside transactions: the check reads without BEGIN/COMMIT.
+    read_engine: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "read_engine", read_engine(self.engine))

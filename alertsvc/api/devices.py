@@ -224,25 +224,27 @@ def check() -> ResponseReturnValue:
     started = time.perf_counter()
     data = parse_json(CheckIn, allow_empty=True)
     token = bearer_token()
-    session = edge.db()
-    subject = check_service.find_subject(session, token) if token else None
+    subject = edge.read(lambda reader: check_service.find_subject(reader, token)) if token else None
     if subject is None:
         raise unauthorized()
     now = edge.now()
     wait = edge.check_limiter().retry_after(subject.device_id, now)
     if wait is not None:
         raise too_many(wait)
+    reader = edge.reader()
     result = check_service.answer_check(
-        session,
+        reader,
+        edge.db,
         subject,
         now=now,
         device_offset_minutes=data.utc_offset_minutes,
-        kill_switch=flags.kill_switch_enabled(session, edge.settings().kill_switch_cache_seconds),
+        kill_switch=flags.kill_switch_enabled(reader, edge.settings().kill_switch_cache_seconds),
         arm=experiments.arm_for_teen(
-            session, subject.teen_id, subject.place.country, subject.place.timezone, now
+            reader, subject.teen_id, subject.place.country, subject.place.timezone, now
         ),
     )
-    session.commit()
+    if result.new_nudge:
+        edge.db().commit()
     metrics.CHECKS.labels(result.decision.reason.value).inc()
     if result.new_nudge:
         metrics.NUDGES.inc()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertsvc.config import Settings
@@ -26,7 +28,10 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_timeout_seconds,
-        pool_pre_ping=True,
+        # No ping per checkout (it cost a round trip on every request): a connection found
+        # dead when used invalidates the whole pool, that request answers 503 + Retry-After
+        # (the check retries its read once instead, see edge.read), the next ones reconnect.
+        pool_pre_ping=False,
         connect_args={
             "connect_timeout": settings.db_timeout_seconds,
             # A silently dead network path must not hold a connection (or the worker's
@@ -51,3 +56,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+# What reads and single-statement writes run on: the ORM session of a request or job, or the
+# check's autocommit connection (edge.reader) where a read costs no BEGIN/COMMIT round trips.
+Executor = Session | Connection
+
+
+def engine_of(executor: Executor) -> Engine:
+    """The executor's engine; an engine with execution options counts as its base engine."""
+    engine = executor.engine if isinstance(executor, Connection) else executor.get_bind().engine
+    return getattr(engine, "_proxied", engine)
+
+
+def dialect_name(executor: Executor) -> str:
+    return engine_of(executor).dialect.name
+
+
+@contextmanager
+def orm(executor: Executor) -> Iterator[Session]:
+    """An ORM session on the executor: itself, or a short-lived one on the connection."""
+    if isinstance(executor, Session):
+        yield executor
+        return
+    with Session(bind=executor) as session:
+        yield session
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same engine and pool, for read-mostly paths: a read runs outside any transaction
+    (no BEGIN/COMMIT round trips); a write on it is committed at once by `commit_now`.
+
+    PostgreSQL: connections checked out in autocommit. SQLite: the engine itself, as pysqlite
+    already runs a SELECT outside any transaction (it opens one only before a write); asking
+    SQLAlchemy for AUTOCOMMIT there would cost a PRAGMA per checkin, which also throws away
+    SQLite's prepared statements (measured: +100 us per check)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def commit_now(executor: Executor) -> None:
+    """After a single-statement write: on an autocommit reader, make it durable now (a no-op on
+    PostgreSQL, the end of pysqlite's implicit transaction on SQLite); in a session, nothing,
+    as the session's owner commits."""
+    if isinstance(executor, Connection):
+        executor.commit()

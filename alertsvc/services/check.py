@@ -1,15 +1,23 @@
-"""The check every poll gets: load the subject in one query, decide, persist only a nudge."""
+"""The check every poll gets: load the subject in one query, decide, persist only a nudge.
+
+Reads run on the request's reader connection (`edge.reader`, outside any transaction): a
+check that writes nothing costs one round trip, with no BEGIN or COMMIT. The state is
+compare-and-set, so reading it outside the writing transaction is safe: a nudge is claimed
+in its own transaction on `writer()` only if the state is still the version that was read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Connection, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from alertsvc.db import repositories
 from alertsvc.db.models import Device, ExceptionRow, Nudge, ScheduleRow, Teen, TeenState
+from alertsvc.db.session import commit_now, orm
 from alertsvc.db.teen_state import (
     MAX_ATTEMPTS,
     STATE_COLUMNS,
@@ -19,7 +27,7 @@ from alertsvc.db.teen_state import (
     state_from_row,
 )
 from alertsvc.domain.decision import Arm, CheckInput, Decision, NudgeState, decide, with_nudge
-from alertsvc.domain.schedule import Place, Schedule
+from alertsvc.domain.schedule import Place, Schedule, SchoolException
 from alertsvc.services.ids import digest, new_id
 
 # last_seen_at is for parents ("is the app still installed?"), not tracking: minute-level
@@ -84,16 +92,17 @@ _places: dict[tuple[str, str | None, str | None], Place] = {}
 
 
 def _cached_schedule(
-    session: Session, teen_id: str, version: int, updated: datetime | None
+    reader: Connection, teen_id: str, version: int, updated: datetime | None
 ) -> Schedule | None:
     key = (teen_id, version, updated)
     found = _schedules.get(key)
     if found is not None:
         return found
-    row = session.execute(_SCHEDULE_QUERY, {"teen_id": teen_id}).scalar_one_or_none()
-    if row is None:  # deleted since the join read it
-        return None
-    schedule = repositories.schedule_from_row(row)
+    with orm(reader) as session:
+        row = session.execute(_SCHEDULE_QUERY, {"teen_id": teen_id}).scalar_one_or_none()
+        if row is None:  # deleted since the join read it
+            return None
+        schedule = repositories.schedule_from_row(row)
     if (row.version, row.updated_at) != (version, updated):
         return schedule  # changed since the join read it: use it, don't cache under the old key
     if len(_schedules) >= _SCHEDULE_CACHE_LIMIT:
@@ -116,14 +125,14 @@ def _place(timezone: str, country: str | None, subdivision: str | None) -> Place
     return found
 
 
-def find_subject(session: Session, device_token: str) -> Subject | None:
+def find_subject(reader: Connection, device_token: str) -> Subject | None:
     """One indexed lookup by token digest, joining teen, schedule version and state; the
     schedule itself comes from a cache keyed by its version (read on a miss only)."""
-    row = session.execute(_SUBJECT_QUERY, {"token_hash": digest(device_token)}).first()
+    row = reader.execute(_SUBJECT_QUERY, {"token_hash": digest(device_token)}).first()
     if row is None:
         return None
     state, version = state_from_row(tuple(row[9:]))
-    schedule = _cached_schedule(session, row[1], row[6], row[7]) if row[6] is not None else None
+    schedule = _cached_schedule(reader, row[1], row[6], row[7]) if row[6] is not None else None
     return Subject(
         device_id=row[0],
         teen_id=row[1],
@@ -137,7 +146,8 @@ def find_subject(session: Session, device_token: str) -> Subject | None:
 
 
 def answer_check(
-    session: Session,
+    reader: Connection,
+    writer: Callable[[], Session],
     subject: Subject,
     *,
     now: datetime,
@@ -145,13 +155,13 @@ def answer_check(
     kill_switch: bool,
     arm: Arm | None,
 ) -> CheckResult:
-    """Decide; when the answer is a new nudge, claim it with a compare-and-set on the state."""
-    exceptions = (
-        repositories.load_exceptions(session, subject.teen_id)
-        if subject.schedule and subject.has_exceptions
-        else ()
-    )
-    _touch_device(session, subject, now)
+    """Decide; when the answer is a new nudge, claim it with a compare-and-set on the state
+    in `writer()`'s transaction, which the caller commits when `new_nudge` is true."""
+    exceptions: list[SchoolException] = []
+    if subject.schedule and subject.has_exceptions:
+        with orm(reader) as session:
+            exceptions = repositories.load_exceptions(session, subject.teen_id)
+    _touch_device(reader, subject, now)
     schedule_version = subject.schedule.version if subject.schedule else None
     for _ in range(MAX_ATTEMPTS):
         decision = decide(
@@ -171,6 +181,7 @@ def answer_check(
             return CheckResult(decision, decision.redeliver_id, arm, schedule_version, False)
         nudge_id = new_id("nud")
         claimed = with_nudge(subject.state, nudge_id, now, decision.local_day)
+        session = writer()
         if save_state(session, subject.teen_id, claimed, subject.state_version):
             _record_nudge(session, subject, decision, nudge_id, now, arm, schedule_version)
             return CheckResult(decision, nudge_id, arm, schedule_version, True)
@@ -180,11 +191,12 @@ def answer_check(
     raise StateConflictError(subject.teen_id)
 
 
-def _touch_device(session: Session, subject: Subject, now: datetime) -> None:
+def _touch_device(reader: Connection, subject: Subject, now: datetime) -> None:
     if subject.last_seen_at is None or now - subject.last_seen_at >= LAST_SEEN_RESOLUTION:
-        session.execute(
+        reader.execute(
             update(Device).where(Device.id == subject.device_id).values(last_seen_at=now)
         )
+        commit_now(reader)
 
 
 def _record_nudge(

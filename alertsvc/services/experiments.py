@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from alertsvc.db.models import Ack, ExperimentRollup, Exposure, Nudge
 from alertsvc.db.models import Experiment as ExperimentRow
+from alertsvc.db.session import Executor, commit_now, dialect_name, orm
 from alertsvc.domain import stats
 from alertsvc.domain.decision import AckAction, Arm, VariantParams
 from alertsvc.domain.experiments import (
@@ -292,22 +293,23 @@ def update_experiment(
 # --- Exposure -------------------------------------------------------------------------------
 
 
-def running_experiments(session: Session, cache_seconds: float = 1.0) -> tuple[Experiment, ...]:
+def running_experiments(executor: Executor, cache_seconds: float = 1.0) -> tuple[Experiment, ...]:
     """Running experiments ordered by key; one query per process every `cache_seconds`."""
 
     def load() -> tuple[Experiment, ...]:
-        rows = session.scalars(
-            select(ExperimentRow)
-            .where(ExperimentRow.status == Status.RUNNING.value)
-            .order_by(ExperimentRow.key)
-        )
-        return tuple(_to_domain(row) for row in rows)
+        with orm(executor) as session:
+            rows = session.scalars(
+                select(ExperimentRow)
+                .where(ExperimentRow.status == Status.RUNNING.value)
+                .order_by(ExperimentRow.key)
+            )
+            return tuple(_to_domain(row) for row in rows)
 
-    return _running_cache.get(session, cache_seconds, load)
+    return _running_cache.get(executor, cache_seconds, load)
 
 
 def _insert_exposures(
-    session: Session, teen_id: str, chosen: Mapping[str, str], now: datetime
+    executor: Executor, teen_id: str, chosen: Mapping[str, str], now: datetime
 ) -> set[str]:
     """Insert-if-absent; returns the experiment keys this call inserted (a concurrent check
     may have won the others)."""
@@ -315,19 +317,20 @@ def _insert_exposures(
         {"experiment_key": key, "teen_id": teen_id, "variant_key": variant, "exposed_at": now}
         for key, variant in chosen.items()
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect_name(executor) == "postgresql" else sqlite.insert
     statement = (
         insert(Exposure)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["experiment_key", "teen_id"])
         .returning(Exposure.experiment_key)
     )
-    return set(session.scalars(statement))
+    inserted = set(executor.scalars(statement))
+    commit_now(executor)
+    return inserted
 
 
 def arms_for_teen(
-    session: Session,
+    executor: Executor,
     teen_id: str,
     country: str | None,
     timezone: str,
@@ -342,7 +345,7 @@ def arms_for_teen(
     running list, then one exposure read; an insert only on a first exposure."""
     eligible = [
         e
-        for e in running_experiments(session, cache_seconds)
+        for e in running_experiments(executor, cache_seconds)
         if e.targeting.matches(country, timezone)
     ]
     if not eligible:
@@ -350,7 +353,7 @@ def arms_for_teen(
     keys = [e.key for e in eligible]
 
     def read(keys: Iterable[str]) -> dict[str, str]:
-        rows = session.execute(
+        rows = executor.execute(
             select(Exposure.experiment_key, Exposure.variant_key).where(
                 Exposure.teen_id == teen_id, Exposure.experiment_key.in_(list(keys))
             )
@@ -365,7 +368,7 @@ def arms_for_teen(
             if hashed is not None:
                 fresh[experiment.key] = hashed
     if fresh:
-        inserted = _insert_exposures(session, teen_id, fresh, now)
+        inserted = _insert_exposures(executor, teen_id, fresh, now)
         sticky.update({key: fresh[key] for key in inserted})
         lost = set(fresh) - inserted
         if lost:
@@ -379,7 +382,7 @@ def arms_for_teen(
 
 
 def arm_for_teen(
-    session: Session,
+    executor: Executor,
     teen_id: str,
     country: str | None,
     timezone: str,
@@ -390,7 +393,7 @@ def arm_for_teen(
     """The one arm `decide()` applies: every running experiment's arm merged (`merge_arms`),
     named after the first experiment by key; None when the teen is in none."""
     return merge_arms(
-        arms_for_teen(session, teen_id, country, timezone, now, cache_seconds=cache_seconds)
+        arms_for_teen(executor, teen_id, country, timezone, now, cache_seconds=cache_seconds)
     )
 
 

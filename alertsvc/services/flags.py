@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import ServiceFlag
+from alertsvc.db.session import Executor, engine_of
 from alertsvc.services import audit
 
 KILL_SWITCH = "kill_switch"
@@ -33,8 +34,8 @@ class EngineCache(Generic[T]):
             weakref.WeakKeyDictionary()
         )
 
-    def get(self, session: Session, max_age: float, load: Callable[[], T]) -> T:
-        engine = session.get_bind().engine
+    def get(self, executor: Executor, max_age: float, load: Callable[[], T]) -> T:
+        engine = engine_of(executor)
         if max_age > 0:
             with self._lock:
                 entry = self._entries.get(engine)
@@ -46,9 +47,9 @@ class EngineCache(Generic[T]):
             self._entries[engine] = (loaded_at, value)
         return value
 
-    def invalidate(self, session: Session) -> None:
+    def invalidate(self, executor: Executor) -> None:
         with self._lock:
-            self._entries.pop(session.get_bind().engine, None)
+            self._entries.pop(engine_of(executor), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +80,15 @@ def get_kill_switch(session: Session) -> KillSwitch:
     return KillSwitch(row.enabled, row.reason, row.updated_at, row.updated_by)
 
 
-def kill_switch_enabled(session: Session, max_age: float = 1.0) -> bool:
+def kill_switch_enabled(executor: Executor, max_age: float = 1.0) -> bool:
     """Whether every check must answer `disabled`: one primary-key read at most every
     `max_age` seconds per process (Settings.kill_switch_cache_seconds)."""
 
     def load() -> bool:
-        enabled = session.scalar(select(ServiceFlag.enabled).where(ServiceFlag.key == KILL_SWITCH))
+        enabled = executor.scalar(select(ServiceFlag.enabled).where(ServiceFlag.key == KILL_SWITCH))
         return bool(enabled)
 
-    return _kill_switch_cache.get(session, max_age, load)
+    return _kill_switch_cache.get(executor, max_age, load)
 
 
 def set_kill_switch(
