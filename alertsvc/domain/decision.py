@@ -51,6 +51,7 @@ MAX_NEXT_CHECK = timedelta(hours=1)
 SPREAD_MILLISECONDS = 60_000
 
 _DAY = timedelta(days=1)
+_LOOKAHEAD = timedelta(days=LOOKAHEAD_DAYS)
 _DEFAULT_POLICY = Policy()
 _WHOLE_DAY = Window(0, MINUTES_PER_DAY)
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -310,6 +311,13 @@ class _DayPlan:
     first_starts: Mapping[Window, datetime]
     hours: str  # "08:15–11:45 and 12:30–15:05", for explanations
 
+    def occurrence_at(self, instant: datetime) -> Occurrence | None:
+        """The occurrence whose interval contains `instant` (`Interval.contains`, inlined)."""
+        for occurrence in self.occurrences:
+            if occurrence.interval.start <= instant < occurrence.interval.end:
+                return occurrence
+        return None
+
 
 def _build_plan(
     day: date, schedule: Schedule, exceptions: tuple[SchoolException, ...], place: Place
@@ -531,7 +539,7 @@ def _context(inp: CheckInput) -> _Context:
     if inp.schedule is not None:
         book = _plan_book(inp.schedule, inp.exceptions, inp.place)
         today = book.plan(local_day)
-        current = next((o for o in today.occurrences if o.interval.contains(inp.now)), None)
+        current = today.occurrence_at(inp.now)
         occurrence = current
         if current is None:
             found = _search(book, local_day, local_day - _DAY, None, inp.now)
@@ -548,8 +556,7 @@ def _search(
 
     The instant is the occurrence's start, or with `grace` its first instant past the grace.
     """
-    last_day = local_day + timedelta(days=LOOKAHEAD_DAYS)
-    return book.timeline(first_day, last_day, grace).at(now)
+    return book.timeline(first_day, local_day + _LOOKAHEAD, grace).at(now)
 
 
 def _next_nudge_instant(ctx: _Context) -> datetime | None:
