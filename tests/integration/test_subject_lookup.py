@@ -1,0 +1,96 @@
+"""The check's subject lookup runs its SQL on the driver's cursor (services.check.subject_row):
+it must give exactly the values a Core execute of the same query gives, for every shape of
+row (no state yet, a nudge, an ack, a pause, exceptions, no schedule), and hand any driver
+error to SQLAlchemy's own handling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Connection
+
+from alertsvc import edge
+from alertsvc.services import check as check_service
+from alertsvc.services.ids import digest
+from tests.api.checking import check, make_teen, pair, put_schedule
+from tests.api.test_check import IN_SCHOOL
+from tests.support import Api, FakeClock
+
+
+def _core_row(reader: Connection, token: str) -> tuple[Any, ...] | None:
+    row = reader.execute(check_service._SUBJECT_QUERY, {"token_hash": digest(token)}).first()
+    return None if row is None else tuple(row)
+
+
+def _token(device: Api) -> str:
+    token = device.token
+    assert token is not None
+    return token
+
+
+@pytest.fixture
+def tokens(parent: Api, clock: FakeClock) -> list[str]:
+    """Devices whose rows cover every column shape the lookup can meet."""
+    clock.set(IN_SCHOOL)
+    fresh = pair(parent, make_teen(parent))  # no schedule, no state, never seen
+    scheduled = make_teen(parent, timezone="Asia/Kolkata")
+    put_schedule(parent, scheduled)
+    never_checked = pair(parent, scheduled)
+
+    nudged_teen = make_teen(parent)
+    put_schedule(parent, nudged_teen)
+    nudged = pair(parent, nudged_teen)
+    nudge = check(nudged)["nudge"]  # state row, last nudge, last_seen_at
+
+    acked_teen = make_teen(parent)
+    put_schedule(parent, acked_teen)
+    acked = pair(parent, acked_teen)
+    acked_nudge = check(acked)["nudge"]["id"]
+    assert acked.post(f"/v1/nudges/{acked_nudge}/ack", {"action": "dismissed"}).status_code == 204
+
+    paused_teen = make_teen(parent)
+    put_schedule(parent, paused_teen)
+    paused = pair(parent, paused_teen)
+    until = (IN_SCHOOL + timedelta(days=2)).isoformat().replace("+00:00", "Z")
+    assert parent.post(f"/v1/teens/{paused_teen}/pause", {"until": until}).status_code == 200
+    day_off = {"first_day": "2026-12-21", "last_day": "2026-12-22", "kind": "no_school"}
+    assert parent.post(f"/v1/teens/{paused_teen}/exceptions", day_off).status_code == 201
+    check(paused)
+    assert nudge is not None
+    return [_token(d) for d in (fresh, never_checked, nudged, acked, paused)]
+
+
+def test_the_driver_path_reads_what_core_reads(app: Flask, tokens: list[str]) -> None:
+    with app.app_context():
+        reader = edge.reader()
+        rows = [check_service.subject_row(reader, digest(t)) for t in tokens]
+        assert rows == [_core_row(reader, t) for t in tokens]
+        assert check_service.subject_row(reader, digest("no-such-token")) is None
+    by_shape = dict(zip(("fresh", "never", "nudged", "acked", "paused"), rows, strict=True))
+    assert all(row is not None for row in rows)
+    assert by_shape["fresh"][6] is None  # no schedule
+    assert by_shape["never"][9] is None  # no state row yet
+    assert by_shape["nudged"][2].tzinfo is not None  # last_seen_at, an aware UTC instant
+    assert by_shape["nudged"][15] is not None  # last_nudge_id
+    assert by_shape["nudged"][16] is False  # not acked, a bool on both databases
+    assert by_shape["acked"][16] is True
+    assert by_shape["paused"][8] is True  # has exceptions
+    assert by_shape["paused"][10] is not None  # paused_until
+
+
+def test_a_driver_error_is_answered_by_sqlalchemy(
+    app: Flask, tokens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        reader = edge.reader()
+        expected = _core_row(reader, tokens[2])
+        error = reader.dialect.loaded_dbapi.Error
+
+        def broken(_self: object, _reader: Connection, _hash: str) -> None:
+            raise error("the driver failed")
+
+        monkeypatch.setattr(check_service._DriverQuery, "first", broken)
+        assert check_service.subject_row(reader, digest(tokens[2])) == expected
