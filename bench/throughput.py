@@ -13,7 +13,11 @@ from bench.common import load_note, median, save_result
 from bench.loadgen import check_script, pk_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
 
-WORKERS, THREADS, CONNECTIONS = 2, 4, 16
+# One worker process: with two, gthread workers accept wrk's 16 connections unevenly (one
+# worker often takes nearly all), so a run measured one core or two by chance (hello-world
+# 1,400/s or 3,900/s back to back) and A/B ratios swung from 0.3 to 1.6. One worker gives
+# the server one core and leaves the other to wrk and the database, the same for A and B.
+WORKERS, THREADS, CONNECTIONS = 1, 4, 16
 
 
 def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
