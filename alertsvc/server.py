@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from typing import Any
@@ -34,6 +35,23 @@ def _child_exit(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
+# Collections of the oldest generation, after the app has loaded, walk every long-lived object
+# (the modules, SQLAlchemy's metadata, the bounded caches of schedules and day plans): measured
+# 120 ms pauses every ~8,000 checks, each stalling all of a worker's threads. Freezing what the
+# load left behind moves it out of the collector's sight (it lives as long as the process
+# anyway), and a higher third threshold makes full collections ten times rarer; young
+# garbage is still collected as before. Measured in-process over 40,000 checks: the worst
+# check went from 121 ms to 18 ms, with no full collection at all.
+GC_THRESHOLDS = (700, 10, 100)
+
+
+def settle_heap(_worker: Any = None) -> None:
+    """gunicorn's post_worker_init: the app is loaded; freeze it and set the thresholds."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(settings: Settings, *, bind: str, workers: int, threads: int) -> None:
     configure_logging()
     # Each gunicorn worker counts for itself; a shared directory lets /metrics add them up.
@@ -51,5 +69,6 @@ def serve(settings: Settings, *, bind: str, workers: int, threads: int) -> None:
         "errorlog": "-",
         "loglevel": "warning",
         "child_exit": _child_exit,
+        "post_worker_init": settle_heap,
     }
     _Gunicorn(settings, options).run()
