@@ -49,6 +49,9 @@ def main() -> None:
     args = parser.parse_args()
     # A SIGTERM (e.g. from `timeout`) unwinds normally, so started servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    from bench.loadgen import pin_clients
+
+    pin_clients()
     for command in COMMANDS if args.command == "all" else (args.command,):
         _run(command, args)
 
