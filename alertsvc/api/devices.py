@@ -245,11 +245,10 @@ def check() -> ResponseReturnValue:
     )
     if result.new_nudge:
         edge.db().commit()
-    metrics.CHECKS.labels(result.decision.reason.value).inc()
-    if result.new_nudge:
         metrics.NUDGES.inc()
     elif result.nudge_id:
         metrics.REDELIVERIES.inc()
+    metrics.CHECKS.labels(result.decision.reason.value).inc()
     metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
     return json_response(_check_body(result))
 

@@ -7,7 +7,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import Pool
 
 from alertsvc.config import Settings
 
@@ -63,14 +65,25 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 Executor = Session | Connection
 
 
-def engine_of(executor: Executor) -> Engine:
-    """The executor's engine; an engine with execution options counts as its base engine."""
-    engine = executor.engine if isinstance(executor, Connection) else executor.get_bind().engine
-    return getattr(engine, "_proxied", engine)
+def _bind(executor: Executor) -> Engine | Connection:
+    return executor if isinstance(executor, Connection) else executor.get_bind()
+
+
+def pool_of(executor: Executor) -> Pool:
+    """The executor's connection pool: one per database, shared by the engine's variants with
+    execution options (the reader's among them)."""
+    return _bind(executor).engine.pool
 
 
 def dialect_name(executor: Executor) -> str:
-    return engine_of(executor).dialect.name
+    return _bind(executor).dialect.name
+
+
+def upsert(executor: Executor, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the executor's dialect, which has ON CONFLICT clauses."""
+    if dialect_name(executor) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 @contextmanager

@@ -10,11 +10,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Row, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import TeenState
+from alertsvc.db.session import upsert
 from alertsvc.domain.decision import NudgeState
 
 MAX_ATTEMPTS = 5
@@ -77,10 +76,9 @@ def save_state(
 ) -> bool:
     """Write `state` if the row is still at `expected_version` (None: no row yet)."""
     if expected_version is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT inserts.
         created = session.execute(
-            insert(TeenState)
+            upsert(session, TeenState)
             .values(teen_id=teen_id, version=1, **_values(state))
             .on_conflict_do_nothing(index_elements=[TeenState.teen_id])
             .returning(TeenState.teen_id)

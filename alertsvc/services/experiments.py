@@ -15,12 +15,11 @@ from typing import Any
 
 import pytz
 from sqlalchemy import ColumnElement, and_, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import Ack, ExperimentRollup, Exposure, Nudge
 from alertsvc.db.models import Experiment as ExperimentRow
-from alertsvc.db.session import Executor, commit_now, dialect_name, orm
+from alertsvc.db.session import Executor, commit_now, dialect_name, orm, upsert
 from alertsvc.domain import stats
 from alertsvc.domain.decision import AckAction, Arm, VariantParams
 from alertsvc.domain.experiments import (
@@ -166,7 +165,7 @@ def _lock_definitions(session: Session, key: str) -> None:
     """Serialize definition changes, so two admins cannot start conflicting experiments at
     once: an advisory lock on PostgreSQL; on SQLite a no-op write, which takes the database's
     single write lock before the conflict check reads anything."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DEFINITIONS_LOCK})
     else:
         session.execute(
@@ -317,9 +316,8 @@ def _insert_exposures(
         {"experiment_key": key, "teen_id": teen_id, "variant_key": variant, "exposed_at": now}
         for key, variant in chosen.items()
     ]
-    insert = postgresql.insert if dialect_name(executor) == "postgresql" else sqlite.insert
     statement = (
-        insert(Exposure)
+        upsert(executor, Exposure)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["experiment_key", "teen_id"])
         .returning(Exposure.experiment_key)

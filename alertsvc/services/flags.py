@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from alertsvc.db.models import ServiceFlag
-from alertsvc.db.session import Executor, engine_of
+from alertsvc.db.session import Executor, pool_of
 from alertsvc.services import audit
 
 KILL_SWITCH = "kill_switch"
@@ -25,31 +26,33 @@ T = TypeVar("T")
 class EngineCache(Generic[T]):
     """One value per database (engine), reloaded when older than `max_age` seconds.
 
-    Keyed by engine so that two apps in one process (tests, or two databases) never share
-    an answer. Ages use the monotonic clock: they measure staleness, not the time of day."""
+    Keyed by the engine's connection pool, which the engine's variants (the check's reader)
+    share, so that two apps in one process (tests, or two databases) never share an answer
+    while a change made through a session also reaches the reader. Ages use the monotonic
+    clock: they measure staleness, not the time of day."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: weakref.WeakKeyDictionary[Engine, tuple[float, T]] = (
+        self._entries: weakref.WeakKeyDictionary[Pool, tuple[float, T]] = (
             weakref.WeakKeyDictionary()
         )
 
     def get(self, executor: Executor, max_age: float, load: Callable[[], T]) -> T:
-        engine = engine_of(executor)
+        pool = pool_of(executor)
         if max_age > 0:
             with self._lock:
-                entry = self._entries.get(engine)
+                entry = self._entries.get(pool)
             if entry is not None and 0 <= time.monotonic() - entry[0] < max_age:
                 return entry[1]
         loaded_at = time.monotonic()
         value = load()
         with self._lock:
-            self._entries[engine] = (loaded_at, value)
+            self._entries[pool] = (loaded_at, value)
         return value
 
     def invalidate(self, executor: Executor) -> None:
         with self._lock:
-            self._entries.pop(engine_of(executor), None)
+            self._entries.pop(pool_of(executor), None)
 
 
 @dataclass(frozen=True, slots=True)

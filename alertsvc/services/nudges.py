@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import Ack, Nudge, ScheduleRow
+from alertsvc.db.session import upsert
 from alertsvc.db.teen_state import (
     MAX_ATTEMPTS,
     StateConflictError,
@@ -79,9 +78,8 @@ def record_ack(
     ).first()
     if nudge is None:
         return False
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = session.execute(
-        insert(Ack)
+        upsert(session, Ack)
         .values(nudge_id=nudge_id, teen_id=teen_id, action=action, at=now, comment=comment)
         .on_conflict_do_nothing(index_elements=[Ack.nudge_id, Ack.action])
         .returning(Ack.id)

@@ -15,11 +15,10 @@ from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import RateCounter
+from alertsvc.db.session import upsert
 from alertsvc.services.ids import digest
 
 WINDOW = timedelta(minutes=1)
@@ -54,10 +53,8 @@ def retry_after_failures(
 
 def record_failure(session: Session, keys: Sequence[str], now: datetime) -> None:
     start = _window_start(now)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     for key in keys:
-        statement = insert(RateCounter).values(key=key, window_start=start, count=1)
+        statement = upsert(session, RateCounter).values(key=key, window_start=start, count=1)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[RateCounter.key, RateCounter.window_start],
