@@ -126,23 +126,43 @@ def _windows_from_json(pairs: Sequence[Sequence[str]]) -> tuple[Window, ...]:
     return tuple(sorted(Window(parse_hhmm(start), parse_hhmm(end)) for start, end in pairs))
 
 
+# The content columns of a schedule row, in the order `schedule_from_values` takes them.
+SCHEDULE_CONTENT = (
+    ScheduleRow.weekly,
+    ScheduleRow.term_first_day,
+    ScheduleRow.term_last_day,
+    ScheduleRow.observe_public_holidays,
+    ScheduleRow.grace_minutes,
+    ScheduleRow.min_interval_minutes,
+    ScheduleRow.max_per_day,
+    ScheduleRow.snooze_minutes,
+    ScheduleRow.away_threshold_minutes,
+)
+
+
 def schedule_from_row(row: ScheduleRow) -> Schedule:
-    """A schedule row (e.g. from a join) as a domain `Schedule`."""
+    """A schedule row as a domain `Schedule`."""
+    return schedule_from_values(row.version, tuple(getattr(row, c.key) for c in SCHEDULE_CONTENT))
+
+
+def schedule_from_values(version: int, content: tuple[Any, ...]) -> Schedule:
+    """A domain `Schedule` from its version and the `SCHEDULE_CONTENT` values (e.g. of a join)."""
+    weekly, first_day, last_day, observe, grace, interval, per_day, snooze, away = content
     term = None
-    if row.term_first_day is not None and row.term_last_day is not None:
-        term = Term(row.term_first_day, row.term_last_day)
+    if first_day is not None and last_day is not None:
+        term = Term(first_day, last_day)
     return Schedule(
-        weekly=tuple(_windows_from_json(row.weekly.get(name, ())) for name in WEEKDAYS),
+        weekly=tuple(_windows_from_json(weekly.get(name, ())) for name in WEEKDAYS),
         term=term,
-        observe_public_holidays=row.observe_public_holidays,
+        observe_public_holidays=bool(observe),
         policy=Policy(
-            grace_minutes=row.grace_minutes,
-            min_interval_minutes=row.min_interval_minutes,
-            max_per_day=row.max_per_day,
-            snooze_minutes=row.snooze_minutes,
-            away_threshold_minutes=row.away_threshold_minutes,
+            grace_minutes=grace,
+            min_interval_minutes=interval,
+            max_per_day=per_day,
+            snooze_minutes=snooze,
+            away_threshold_minutes=away,
         ),
-        version=row.version,
+        version=version,
     )
 
 

@@ -74,13 +74,17 @@ _SUBJECT_QUERY = (
         # Most teens have no exceptions: knowing that here saves a round trip per check.
         exists().where(ExceptionRow.teen_id == Device.teen_id).label("has_exceptions"),
         *STATE_COLUMNS,
+        # The schedule's content comes along, converted only when the cache below misses:
+        # a teen this process has not seen yet (most teens, at scale) costs no second query,
+        # and the content is the one the version beside it names, read in the same statement.
+        *repositories.SCHEDULE_CONTENT,
     )
     .join(Teen, Teen.id == Device.teen_id)
     .outerjoin(ScheduleRow, ScheduleRow.teen_id == Device.teen_id)
     .outerjoin(TeenState, TeenState.teen_id == Device.teen_id)
     .where(Device.token_hash == bindparam("token_hash"))
 )
-_SCHEDULE_QUERY = select(ScheduleRow).where(ScheduleRow.teen_id == bindparam("teen_id"))
+_SCHEDULE_AT = 9 + len(STATE_COLUMNS)  # where the schedule's content columns start
 
 # Schedules by (teen, version, updated_at). A stored schedule's content never changes without
 # its version going up (save_schedule bumps it under a row lock whenever anything differs),
@@ -92,20 +96,35 @@ _schedules: dict[tuple[str, int, datetime | None], Schedule] = {}
 _places: dict[tuple[str, str | None, str | None], Place] = {}
 
 
-def _cached_schedule(
-    reader: Connection, teen_id: str, version: int, updated: datetime | None
-) -> Schedule | None:
+@dataclass(frozen=True, slots=True)
+class SubjectRow:
+    """The subject query's row: `values` are the subject and state columns, converted; the
+    schedule's content columns are converted only when asked for (on a cache miss)."""
+
+    values: tuple[Any, ...]
+    schedule_raw: tuple[Any, ...]
+    schedule_converters: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+    def schedule_content(self) -> tuple[Any, ...]:
+        """The `repositories.SCHEDULE_CONTENT` values, as a Core execute gives them."""
+        if self.schedule_converters is None:
+            return self.schedule_raw
+        return _convert(self.schedule_converters, self.schedule_raw)
+
+
+def _convert(
+    converters: tuple[Callable[[Any], Any] | None, ...], raw: tuple[Any, ...]
+) -> tuple[Any, ...]:
+    return tuple(v if c is None else c(v) for c, v in zip(converters, raw, strict=True))
+
+
+def _cached_schedule(row: SubjectRow) -> Schedule:
+    teen_id, version, updated = row.values[1], row.values[6], row.values[7]
     key = (teen_id, version, updated)
     found = _schedules.get(key)
     if found is not None:
         return found
-    with orm(reader) as session:
-        row = session.execute(_SCHEDULE_QUERY, {"teen_id": teen_id}).scalar_one_or_none()
-        if row is None:  # deleted since the join read it
-            return None
-        schedule = repositories.schedule_from_row(row)
-    if (row.version, row.updated_at) != (version, updated):
-        return schedule  # changed since the join read it: use it, don't cache under the old key
+    schedule = repositories.schedule_from_values(version, row.schedule_content())
     if len(_schedules) >= _SCHEDULE_CACHE_LIMIT:
         try:
             del _schedules[next(iter(_schedules))]  # oldest first
@@ -139,20 +158,23 @@ class _DriverQuery:
     sql: str
     positional: bool
     converters: tuple[Callable[[Any], Any] | None, ...]
+    schedule_converters: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
     def compile(cls, dialect: Dialect) -> _DriverQuery:
         compiled = _SUBJECT_QUERY.compile(dialect=dialect)
+        converters = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in _SUBJECT_QUERY.selected_columns
+        )
         return cls(
             sql=str(compiled),
             positional=dialect.positional,
-            converters=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in _SUBJECT_QUERY.selected_columns
-            ),
+            converters=converters[:_SCHEDULE_AT],
+            schedule_converters=converters[_SCHEDULE_AT:],
         )
 
-    def first(self, reader: Connection, token_hash: str) -> tuple[Any, ...] | None:
+    def first(self, reader: Connection, token_hash: str) -> SubjectRow | None:
         params: Any = (token_hash,) if self.positional else {"token_hash": token_hash}
         cursor = reader.connection.cursor()
         try:
@@ -161,13 +183,17 @@ class _DriverQuery:
             cursor.close()
         if raw is None:
             return None
-        return tuple(v if c is None else c(v) for c, v in zip(self.converters, raw, strict=True))
+        return SubjectRow(
+            _convert(self.converters, raw[:_SCHEDULE_AT]),
+            raw[_SCHEDULE_AT:],
+            self.schedule_converters,
+        )
 
 
 _driver_queries: dict[str, _DriverQuery] = {}
 
 
-def subject_row(reader: Connection, token_hash: str) -> tuple[Any, ...] | None:
+def subject_row(reader: Connection, token_hash: str) -> SubjectRow | None:
     """The subject query's row for a token digest, on the fast driver path when it works.
 
     Any driver error is left to SQLAlchemy: the same query runs again through Core, which
@@ -182,23 +208,25 @@ def subject_row(reader: Connection, token_hash: str) -> tuple[Any, ...] | None:
         return query.first(reader, token_hash)
     except dialect.loaded_dbapi.Error:
         row = reader.execute(_SUBJECT_QUERY, {"token_hash": token_hash}).first()
-        return None if row is None else tuple(row)
+        if row is None:
+            return None
+        return SubjectRow(tuple(row[:_SCHEDULE_AT]), tuple(row[_SCHEDULE_AT:]))
 
 
 def find_subject(reader: Connection, device_token: str) -> Subject | None:
-    """One indexed lookup by token digest, joining teen, schedule version and state; the
-    schedule itself comes from a cache keyed by its version (read on a miss only)."""
-    row = subject_row(reader, digest(device_token))
-    if row is None:
+    """One indexed lookup by token digest, joining teen, schedule and state; the schedule is
+    built from the row only when the cache (keyed by its version) does not hold it."""
+    found = subject_row(reader, digest(device_token))
+    if found is None:
         return None
-    state, version = state_from_row(tuple(row[9:]))
-    schedule = _cached_schedule(reader, row[1], row[6], row[7]) if row[6] is not None else None
+    row = found.values
+    state, version = state_from_row(row[9:_SCHEDULE_AT])
     return Subject(
         device_id=row[0],
         teen_id=row[1],
         place=_place(row[3], row[4], row[5]),
         last_seen_at=row[2],
-        schedule=schedule,
+        schedule=_cached_schedule(found) if row[6] is not None else None,
         state=state,
         state_version=version,
         has_exceptions=bool(row[8]),

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import Connection
 
 from alertsvc import edge
+from alertsvc.db import repositories
 from alertsvc.services import check as check_service
 from alertsvc.services.ids import digest
 from tests.api.checking import check, make_teen, pair, put_schedule
@@ -23,6 +24,12 @@ from tests.support import Api, FakeClock
 def _core_row(reader: Connection, token: str) -> tuple[Any, ...] | None:
     row = reader.execute(check_service._SUBJECT_QUERY, {"token_hash": digest(token)}).first()
     return None if row is None else tuple(row)
+
+
+def _read(reader: Connection, token: str) -> tuple[Any, ...] | None:
+    """subject_row's values and schedule content as one tuple, comparable with `_core_row`."""
+    row = check_service.subject_row(reader, digest(token))
+    return None if row is None else (*row.values, *row.schedule_content())
 
 
 def _token(device: Api) -> str:
@@ -66,7 +73,7 @@ def tokens(parent: Api, clock: FakeClock) -> list[str]:
 def test_the_driver_path_reads_what_core_reads(app: Flask, tokens: list[str]) -> None:
     with app.app_context():
         reader = edge.reader()
-        rows = [check_service.subject_row(reader, digest(t)) for t in tokens]
+        rows = [_read(reader, t) for t in tokens]
         assert rows == [_core_row(reader, t) for t in tokens]
         assert check_service.subject_row(reader, digest("no-such-token")) is None
     by_shape = dict(zip(("fresh", "never", "nudged", "acked", "paused"), rows, strict=True))
@@ -79,6 +86,35 @@ def test_the_driver_path_reads_what_core_reads(app: Flask, tokens: list[str]) ->
     assert by_shape["acked"][16] is True
     assert by_shape["paused"][8] is True  # has exceptions
     assert by_shape["paused"][10] is not None  # paused_until
+    assert by_shape["fresh"][17:] == (None,) * 9  # no schedule content either
+    assert isinstance(by_shape["never"][17], dict)  # weekly, decoded on both databases
+
+
+def test_a_teen_not_seen_yet_costs_one_query(
+    app: Flask, tokens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a cache miss the schedule is built from the subject row itself, and it is the
+    stored schedule of the version read beside it."""
+    with app.app_context():
+        reader = edge.reader()
+        stored = repositories.load_schedule(edge.db(), _teen_of(reader, tokens[1]))
+        monkeypatch.setattr(check_service, "_schedules", {})
+
+        def no_second_query(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the check ran a second query")
+
+        monkeypatch.setattr(Connection, "execute", no_second_query)
+        subject = check_service.find_subject(reader, tokens[1])
+    assert subject is not None
+    assert stored is not None
+    assert subject.schedule == stored
+    assert subject.schedule.version == stored.version
+
+
+def _teen_of(reader: Connection, token: str) -> str:
+    row = check_service.subject_row(reader, digest(token))
+    assert row is not None
+    return str(row.values[1])
 
 
 def test_a_driver_error_is_answered_by_sqlalchemy(
@@ -87,10 +123,11 @@ def test_a_driver_error_is_answered_by_sqlalchemy(
     with app.app_context():
         reader = edge.reader()
         expected = _core_row(reader, tokens[2])
+        assert expected is not None
         error = reader.dialect.loaded_dbapi.Error
 
         def broken(_self: object, _reader: Connection, _hash: str) -> None:
             raise error("the driver failed")
 
         monkeypatch.setattr(check_service._DriverQuery, "first", broken)
-        assert check_service.subject_row(reader, digest(tokens[2])) == expected
+        assert _read(reader, tokens[2]) == expected
