@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alertsvc.services.demo import school_zone_now
-from bench.common import load_note, save_result
+from bench.common import load_note, median, save_result
 from bench.loadgen import (
     check_request,
     check_script,
@@ -18,6 +18,8 @@ from bench.loadgen import (
 )
 from bench.seed import ensure_database
 from bench.throughput import CONNECTIONS, THREADS, WORKERS
+
+MAX_RUNS = 3
 
 
 def run(db: str, quick: bool) -> dict[str, Any]:
@@ -32,16 +34,23 @@ def run(db: str, quick: bool) -> dict[str, Any]:
             "check": (server.base + "/v1/check", script, check_request(polled)),
             "hello": (server.base + "/bench/hello", None, get_request("/bench/hello")),
         }
-        maxima = {}
+        maxima, max_runs = {}, {}
         for name, (target, lua, _) in routes.items():
             warm_up(target, lua, 2 * len(polled), CONNECTIONS)
-            maxima[name] = wrk(target, 3 if quick else 8, script=lua, connections=CONNECTIONS).rps
+            # The median of three runs, not one: a single wrk run on this VM is off by up to
+            # 20%, and "80%" of an overestimate is the server's whole capacity, where the
+            # open-loop queue grows without bound (seen: check p50 2 s, p99 7x hello's).
+            max_runs[name] = [
+                wrk(target, 3 if quick else 5, script=lua, connections=CONNECTIONS).rps
+                for _ in range(MAX_RUNS)
+            ]
+            maxima[name] = median(max_runs[name])
         for share in (0.5, 0.8):
             for name, (_, _, make) in routes.items():
                 load = load_note()
                 r = open_loop(server.port, maxima[name] * share, seconds, make)
                 rows.append({"route": name, "share": share, "max_rps": maxima[name],
-                             "load": load, **vars(r)})  # fmt: skip
+                             "max_runs_rps": max_runs[name], "load": load, **vars(r)})  # fmt: skip
                 print(
                     f"  {db} {name} @{share:.0%} of {maxima[name]:.0f}/s: p50 {r.p50_ms:.1f}"
                     f" p99 {r.p99_ms:.1f} p99.9 {r.p999_ms:.1f} ms, {r.errors} errors ({load})"
