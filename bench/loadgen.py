@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -49,6 +50,29 @@ class Server:
     @property
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        return out_dir() / f"server-{self.port}.log"
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def durations_ms(self, since: int, route: str) -> list[float]:
+        """In-server times (the access log's duration_ms) of `route`'s requests logged after
+        byte offset `since`: the app's own work, without the queue in front of it."""
+        with self.log.open("rb") as f:
+            f.seek(since)
+            lines = f.read().splitlines()
+        out = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("route") == route:
+                out.append(float(entry["duration_ms"]))
+        return sorted(out)
 
     def worker_pids(self) -> list[int]:
         pids = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,22 @@ def test_poll_simulation_reports_requests_delays_and_bell_peaks(
     assert result["per_teen_day_poll60"] > result["per_teen_day_follow"] > 0
     assert math.isfinite(result["worst_delay_seconds"])
     assert result["bell_peak_cut"] == 10
+
+
+def test_server_log_durations_count_only_the_route_after_the_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import loadgen
+
+    monkeypatch.setattr(loadgen, "out_dir", lambda: tmp_path)
+    server = loadgen.Server(process=None, port=1)  # type: ignore[arg-type]
+    assert server.log_size() == 0
+    server.log.write_text('{"route": "/v1/check", "duration_ms": 9.0}\n')
+    mark = server.log_size()
+    with server.log.open("a") as log:
+        log.write('{"route": "/v1/check", "duration_ms": 0.5}\n')
+        log.write("gunicorn says something that is not JSON\n")
+        log.write('{"route": "/bench/hello", "duration_ms": 0.1}\n')
+        log.write('{"route": "/v1/check", "duration_ms": 0.25}\n')
+    assert server.durations_ms(mark, "/v1/check") == [0.25, 0.5]
+    assert server.durations_ms(0, "/v1/check") == [0.25, 0.5, 9.0]
