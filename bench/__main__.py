@@ -27,6 +27,11 @@ def _run(command: str, args: argparse.Namespace) -> None:
         from bench import polls
 
         polls.run(args.quick)
+    elif command == "throughput":
+        from bench import throughput
+
+        for db in _dbs(args.db):
+            throughput.run(db, args.quick, args.server)
     elif command == "memory":
         from bench import memory
 
@@ -45,6 +50,12 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="small sizes: each under a minute")
     parser.add_argument("--checks", type=int, default=None, help="memory: checks to run")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="throughput: the server (production is gunicorn; granian for comparison)",
+    )
     parser.add_argument("--minutes", type=float, default=40, help="memory: time bound")
     args = parser.parse_args()
     # A SIGTERM (e.g. from `timeout`) unwinds normally, so started servers are stopped.

@@ -95,15 +95,33 @@ def rss_kib(pid: int) -> int:
 
 @contextmanager
 def running_server(
-    db_url: str, *, kind: str = "app", port: int = 8765, workers: int = 2, threads: int = 4
+    db_url: str,
+    *,
+    kind: str = "app",
+    port: int = 8765,
+    workers: int = 2,
+    threads: int = 4,
+    server_name: str = "gunicorn",
 ) -> Iterator[Server]:
-    """Start `python -m bench.serve` in its own process group; stop exactly that group."""
+    """Start the bench app in its own process group; stop exactly that group.
+
+    `gunicorn`: `python -m bench.serve`, i.e. `alertsvc.server.serve`'s options (production).
+    `granian`: `granian --interface wsgi` with `threads` blocking threads (a comparison)."""
     log = (out_dir() / f"server-{port}.log").open("wb")
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_DB_URL": db_url}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if server_name == "granian":
+        target = "bench.app:raw_wsgi" if kind == "raw" else "bench.granian_app:app"
+        command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws",
+                   "--workers", str(workers), "--blocking-threads", str(threads),
+                   "--runtime-threads", "1", "--host", HOST, "--port", str(port),
+                   target]  # fmt: skip
+    else:
+        command = [sys.executable, "-m", "bench.serve", "--db-url", db_url, "--kind", kind,
+                   "--bind", f"{HOST}:{port}", "--workers", str(workers),
+                   "--threads", str(threads)]  # fmt: skip
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve", "--db-url", db_url, "--kind", kind,
-         "--bind", f"{HOST}:{port}", "--workers", str(workers), "--threads", str(threads)],
+        command,
         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, env=env,
         preexec_fn=_pin_server,
     )  # fmt: skip

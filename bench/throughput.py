@@ -35,7 +35,7 @@ def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
     return dict(reasons.most_common())
 
 
-def run(db: str, quick: bool) -> dict[str, Any]:
+def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
     teens = 2_000 if quick else 20_000
     # 2,000 polled devices: the warm-up reaches every one, so the measured runs see the
     # steady mix (re-deliveries, caps, outside hours, new nudges as caps expire).
@@ -44,7 +44,7 @@ def run(db: str, quick: bool) -> dict[str, Any]:
     url = ensure_database(db, teens, school_zone_now(datetime.now(UTC)))
     script = check_script(polled, f"check-{db}")
     runs: list[dict[str, Any]] = []
-    with running_server(url, workers=WORKERS, threads=THREADS) as server:
+    with running_server(url, workers=WORKERS, threads=THREADS, server_name=server_name) as server:
         check_url, hello_url = server.base + "/v1/check", server.base + "/bench/hello"
         # Warm-up: every polled device checked at least once (their first nudges are written
         # here), then caches and pools are warm.
@@ -62,13 +62,19 @@ def run(db: str, quick: bool) -> dict[str, Any]:
             connections=CONNECTIONS,
         )  # fmt: skip
         mix = reason_mix(server.base, polled[::7])
-    with running_server(url, kind="raw", workers=WORKERS, threads=THREADS) as server:
+    with running_server(
+        url, kind="raw", workers=WORKERS, threads=THREADS, server_name=server_name
+    ) as server:
         raw = wrk(server.base + "/", seconds, connections=CONNECTIONS)
     result = {
         "db": db,
         "teens": teens,
         "polled_devices": len(polled),
-        "server": f"gunicorn gthread {WORKERS} workers x {THREADS} threads (alertsvc.server)",
+        "server": (
+            f"gunicorn gthread {WORKERS} workers x {THREADS} threads (alertsvc.server)"
+            if server_name == "gunicorn"
+            else f"granian --interface wsgi, {WORKERS} worker, {THREADS} blocking threads"
+        ),
         "wrk": f"-t1 -c{CONNECTIONS} -d{seconds}s, {pairs} A/B pairs after a warm-up pass",
         "runs": runs,
         "median_ratio": median([r["ratio"] for r in runs]),
@@ -81,5 +87,6 @@ def run(db: str, quick: bool) -> dict[str, Any]:
     }
     print(f"  {db}: median check/hello {result['median_ratio']:.3f}; pk {pk.rps:.0f}/s;"
           f" raw WSGI {raw.rps:.0f}/s; mix {mix}")  # fmt: skip
-    save_result(f"throughput-{db}" + ("-quick" if quick else ""), result)
+    suffix = "" if server_name == "gunicorn" else f"-{server_name}"
+    save_result(f"throughput-{db}{suffix}" + ("-quick" if quick else ""), result)
     return result
