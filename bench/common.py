@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alertsvc.config import Settings
+
 BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"  # git-ignored: databases, logs, raw results
 RESULTS_DIR = OUT_DIR / "results"
@@ -75,3 +77,15 @@ def save_result(name: str, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(data, indent=2, default=str))
     print(f"-> {path.relative_to(BENCH_DIR.parent)}")
     return path
+
+
+def bench_settings(db_url: str) -> Settings:
+    """The app's settings for every bench server: the given database, rate limits off."""
+    return Settings.from_env(
+        {
+            "ALERTSVC_ENV": "development",
+            "ALERTSVC_DATABASE_URL": db_url,
+            "ALERTSVC_SECRET_KEY": "bench-only-secret",
+            "ALERTSVC_RATE_LIMITS": "off",
+        }
+    )

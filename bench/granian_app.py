@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import os
 
-from alertsvc.config import Settings
 from alertsvc.logs import configure_logging
 from alertsvc.server import settle_heap
 from bench.app import make_bench_app
+from bench.common import bench_settings
 
 configure_logging()
-app = make_bench_app(
-    Settings.from_env(
-        {
-            "ALERTSVC_ENV": "development",
-            "ALERTSVC_DATABASE_URL": os.environ["BENCH_DB_URL"],
-            "ALERTSVC_SECRET_KEY": "bench-only-secret",
-            "ALERTSVC_RATE_LIMITS": "off",
-        }
-    )
-)
+app = make_bench_app(bench_settings(os.environ["BENCH_DB_URL"]))
 settle_heap()  # as gunicorn's post_worker_init does

@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from alertsvc import server
-from alertsvc.config import Settings
+from bench.common import bench_settings
 
 
 def main() -> None:
@@ -22,14 +22,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    settings = Settings.from_env(
-        {
-            "ALERTSVC_ENV": "development",
-            "ALERTSVC_DATABASE_URL": args.db_url,
-            "ALERTSVC_SECRET_KEY": "bench-only-secret",
-            "ALERTSVC_RATE_LIMITS": "off",
-        }
-    )
+    settings = bench_settings(args.db_url)
 
     def load(self: Any) -> Any:
         if args.kind == "raw":

@@ -61,18 +61,23 @@ class CheckResult:
 
 # Built once: the check runs this on every poll, so it skips building and coercing a new
 # statement each time (SQLAlchemy's compiled cache then serves the SQL by the same key).
+_SUBJECT_COLUMNS = (
+    Device.id,
+    Device.teen_id,
+    Device.last_seen_at,
+    Teen.timezone,
+    Teen.country,
+    Teen.subdivision,
+    ScheduleRow.version,
+    ScheduleRow.updated_at,
+    # Most teens have no exceptions: knowing that here saves a round trip per check.
+    exists().where(ExceptionRow.teen_id == Device.teen_id).label("has_exceptions"),
+)
+_STATE_AT = len(_SUBJECT_COLUMNS)  # where the state columns start in the row
+_SCHEDULE_AT = _STATE_AT + len(STATE_COLUMNS)  # and where the schedule's content starts
 _SUBJECT_QUERY = (
     select(
-        Device.id,
-        Device.teen_id,
-        Device.last_seen_at,
-        Teen.timezone,
-        Teen.country,
-        Teen.subdivision,
-        ScheduleRow.version,
-        ScheduleRow.updated_at,
-        # Most teens have no exceptions: knowing that here saves a round trip per check.
-        exists().where(ExceptionRow.teen_id == Device.teen_id).label("has_exceptions"),
+        *_SUBJECT_COLUMNS,
         *STATE_COLUMNS,
         # The schedule's content comes along, converted only when the cache below misses:
         # a teen this process has not seen yet (most teens, at scale) costs no second query,
@@ -84,7 +89,6 @@ _SUBJECT_QUERY = (
     .outerjoin(TeenState, TeenState.teen_id == Device.teen_id)
     .where(Device.token_hash == bindparam("token_hash"))
 )
-_SCHEDULE_AT = 9 + len(STATE_COLUMNS)  # where the schedule's content columns start
 
 # Schedules by (teen, version, updated_at). A stored schedule's content never changes without
 # its version going up (save_schedule bumps it under a row lock whenever anything differs),
@@ -220,7 +224,7 @@ def find_subject(reader: Connection, device_token: str) -> Subject | None:
     if found is None:
         return None
     row = found.values
-    state, version = state_from_row(row[9:_SCHEDULE_AT])
+    state, version = state_from_row(row[_STATE_AT:_SCHEDULE_AT])
     return Subject(
         device_id=row[0],
         teen_id=row[1],
