@@ -27,6 +27,8 @@ def summarize(collapsed: Path, top: int = 25) -> dict[str, list[tuple[str, float
         stack, _, count_text = line.rpartition(" ")
         if not stack:
             continue
+        if not count_text.isdigit():
+            continue  # py-spy --nonblocking can tear a sample's stack: skip it
         count = int(count_text)
         frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0] + ")"
                   for f in stack.split(";")]  # fmt: skip
@@ -55,7 +57,7 @@ def run(db: str, quick: bool) -> dict[str, Any]:
         load.start()
         subprocess.run(
             [str(PY_SPY), "record", "--pid", str(worker), "--duration", str(seconds),
-             "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"],
+             "--rate", "200", "--gil", "--format", "raw", "--output", str(raw), "--nonblocking"],
             check=True, capture_output=True, timeout=seconds + 60,
         )  # fmt: skip
         load.join(timeout=seconds + 60)
