@@ -9,7 +9,7 @@ import time
 
 from bench.common import load_note
 
-COMMANDS = ("throughput", "latency", "decide", "scale", "polls", "memory", "profile")
+COMMANDS = ("throughput", "ablation", "latency", "decide", "scale", "polls", "memory", "profile")
 
 
 def _dbs(choice: str) -> list[str]:

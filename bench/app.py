@@ -9,14 +9,31 @@ from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
 from alertsvc import create_app, edge
-from alertsvc.api.io import json_response
+from alertsvc.api.auth import bearer_token
+from alertsvc.api.devices import CheckIn
+from alertsvc.api.io import json_response, parse_json
 from alertsvc.config import Settings
+from alertsvc.services import check as check_service
 
 HELLO = b'{"hello":"world"}'
 
+# A check answer's shape and size (a frequency cap inside the school window), for the ablation
+# routes: they answer what a check answers without deciding it.
+CHECK_SHAPED = {
+    "nudge": None,
+    "reason": "frequency_cap",
+    "explanation": "School hours today are 08:00\u201315:00 (America/New_York); "
+    "a reminder can come again after 10:42.",
+    "window": {"start": "2026-11-30T13:00:00Z", "end": "2026-11-30T20:00:00Z"},
+    "next_check_at": "2026-11-30T15:42:17Z",
+    "experiment": None,
+    "schedule_version": 1,
+}
+
 
 def make_bench_app(settings: Settings) -> Flask:
-    """`create_app` plus `/bench/hello` (JSON, no DB) and `/bench/pk` (a raw-driver PK read)."""
+    """`create_app` plus `/bench/hello` (JSON, no DB), `/bench/pk` (a raw-driver PK read) and
+    the ablation steps between hello and the check (`bench.ablation`)."""
     app = create_app(settings)
     engine = edge_engine(app)
     marker = "%s" if engine.dialect.name == "postgresql" else "?"
@@ -38,6 +55,27 @@ def make_bench_app(settings: Settings) -> Flask:
         finally:
             conn.close()
         return json_response({"found": row is not None})
+
+    # The ablation steps live under /v1 like the check, so they get the API's treatment: a POST
+    # outside /v1 without a form token is refused by the CSRF check (an HTML error page), and
+    # measuring that instead of the step is the mistake these routes exist to avoid.
+    @app.post("/v1/bench/shape")
+    def check_shape() -> ResponseReturnValue:
+        """The check's request and a check-sized answer: body parsed, token read, no DB."""
+        parse_json(CheckIn, allow_empty=True)
+        if bearer_token() is None:
+            return json_response({"token": None}, 401)
+        return json_response(CHECK_SHAPED)
+
+    @app.post("/v1/bench/subject")
+    def check_subject() -> ResponseReturnValue:
+        """`check_shape` plus the check's subject read: a connection and the one query."""
+        parse_json(CheckIn, allow_empty=True)
+        token = bearer_token()
+        found = edge.read(lambda r: check_service.find_subject(r, token)) if token else None
+        if found is None:
+            return json_response({"token": None}, 401)
+        return json_response(CHECK_SHAPED)
 
     return app
 

@@ -159,22 +159,22 @@ def _wait_ready(server: Server, kind: str) -> None:
 # --- wrk ---------------------------------------------------------------------------------
 
 
-def check_script(devices: list[int], name: str) -> Path:
-    """A wrk Lua script that POSTs /v1/check rotating over the given devices' tokens."""
+def check_script(devices: list[int], name: str, path: str = "/v1/check") -> Path:
+    """A wrk Lua script that POSTs a check (to `path`) rotating over the devices' tokens."""
     tokens = ",".join(f'"{token(i)}"' for i in devices)
-    path = out_dir() / f"{name}.lua"
-    path.write_text(
+    script = out_dir() / f"{name}.lua"
+    script.write_text(
         f"local tokens = {{{tokens}}}\n"
         "local n = 0\n"
         "local body = '{}'\n"
         "request = function()\n"
         "  n = n + 1\n"
         "  local t = tokens[(n % #tokens) + 1]\n"
-        "  return wrk.format('POST', '/v1/check', {['Authorization'] = 'Bearer ' .. t,"
+        f"  return wrk.format('POST', '{path}', {{['Authorization'] = 'Bearer ' .. t,"
         " ['Content-Type'] = 'application/json'}, body)\n"
         "end\n"
     )
-    return path
+    return script
 
 
 def pk_script(teens: int, name: str) -> Path:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import importlib
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from alertsvc.config import RateLimits, Settings
+from tests.api.checking import check, make_teen, pair, put_schedule
+from tests.support import Api
+
 BENCH_MODULES = (
     "bench.common", "bench.seed", "bench.app", "bench.loadgen", "bench.throughput",
-    "bench.latency", "bench.scale", "bench.memory", "bench.profile", "bench.decide_bench",
-    "bench.polls", "bench.__main__",
+    "bench.ablation", "bench.latency", "bench.scale", "bench.memory", "bench.profile",
+    "bench.decide_bench", "bench.polls", "bench.__main__",
 )  # fmt: skip
 
 
@@ -60,3 +65,34 @@ def test_server_log_durations_count_only_the_route_after_the_mark(
         log.write('{"route": "/v1/check", "duration_ms": 0.25}\n')
     assert server.durations_ms(mark, "/v1/check") == [0.25, 0.5]
     assert server.durations_ms(0, "/v1/check") == [0.25, 0.5, 9.0]
+
+
+def test_ablation_steps_add_up_to_each_step_time() -> None:
+    from bench.ablation import increments
+
+    added = increments({"hello": 280.0, "shape": 330.0, "subject": 440.0, "check": 550.0})
+    assert added == {"hello": 280.0, "shape": 50.0, "subject": 110.0, "check": 110.0}
+
+
+def test_ablation_routes_answer_like_a_check_with_csrf_on(parent: Api, settings: Settings) -> None:
+    """The steps measure the check's request and read, not an error page: with CSRF on (as
+    the bench server runs), a device's POST gets a check-shaped 200, and a token that names
+    no device gets 401 from the subject step, so its read really ran."""
+    from bench.app import make_bench_app
+
+    teen_id = make_teen(parent)
+    put_schedule(parent, teen_id)
+    device = pair(parent, teen_id)
+    checked = check(device)
+    bench = make_bench_app(replace(settings, csrf_enabled=True, rate_limits=RateLimits(False)))
+    client = Api(bench.test_client())
+    try:
+        assert client.get("/bench/hello").status_code == 200
+        for path in ("/v1/bench/shape", "/v1/bench/subject"):
+            answer = client.as_(device.token).post(path, {})
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            assert answer.get_json().keys() == checked.keys()
+        assert client.as_("no-such-token").post("/v1/bench/subject", {}).status_code == 401
+        assert client.as_(None).post("/v1/bench/shape", {}).status_code == 401
+    finally:
+        bench.extensions["alertsvc"].engine.dispose()
