@@ -31,7 +31,12 @@ def _run(command: str, args: argparse.Namespace) -> None:
         from bench import throughput
 
         for db in _dbs(args.db):
-            throughput.run(db, args.quick, args.server)
+            throughput.run(db, args.quick, args.server, args.threads)
+    elif command == "latency":
+        from bench import latency
+
+        for db in _dbs(args.db):
+            latency.run(db, args.quick, args.threads)
     elif command == "memory":
         from bench import memory
 
@@ -57,6 +62,12 @@ def main() -> None:
         help="throughput: the server (production is gunicorn; granian for comparison)",
     )
     parser.add_argument("--minutes", type=float, default=40, help="memory: time bound")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="throughput, latency: gthread threads per worker (default: the production 4)",
+    )
     args = parser.parse_args()
     # A SIGTERM (e.g. from `timeout`) unwinds normally, so started servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

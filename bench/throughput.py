@@ -35,7 +35,10 @@ def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
     return dict(reasons.most_common())
 
 
-def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
+def run(
+    db: str, quick: bool, server_name: str = "gunicorn", threads: int | None = None
+) -> dict[str, Any]:
+    threads = threads or THREADS
     teens = 2_000 if quick else 20_000
     # 2,000 polled devices: the warm-up reaches every one, so the measured runs see the
     # steady mix (re-deliveries, caps, outside hours, new nudges as caps expire).
@@ -44,7 +47,7 @@ def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
     url = ensure_database(db, teens, school_zone_now(datetime.now(UTC)))
     script = check_script(polled, f"check-{db}")
     runs: list[dict[str, Any]] = []
-    with running_server(url, workers=WORKERS, threads=THREADS, server_name=server_name) as server:
+    with running_server(url, workers=WORKERS, threads=threads, server_name=server_name) as server:
         check_url, hello_url = server.base + "/v1/check", server.base + "/bench/hello"
         # Warm-up: every polled device checked at least once (their first nudges are written
         # here), then caches and pools are warm.
@@ -63,7 +66,7 @@ def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
         )  # fmt: skip
         mix = reason_mix(server.base, polled[::7])
     with running_server(
-        url, kind="raw", workers=WORKERS, threads=THREADS, server_name=server_name
+        url, kind="raw", workers=WORKERS, threads=threads, server_name=server_name
     ) as server:
         raw = wrk(server.base + "/", seconds, connections=CONNECTIONS)
     result = {
@@ -71,9 +74,9 @@ def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
         "teens": teens,
         "polled_devices": len(polled),
         "server": (
-            f"gunicorn gthread {WORKERS} workers x {THREADS} threads (alertsvc.server)"
+            f"gunicorn gthread {WORKERS} workers x {threads} threads (alertsvc.server)"
             if server_name == "gunicorn"
-            else f"granian --interface wsgi, {WORKERS} worker, {THREADS} blocking threads"
+            else f"granian --interface wsgi, {WORKERS} worker, {threads} blocking threads"
         ),
         "wrk": f"-t1 -c{CONNECTIONS} -d{seconds}s, {pairs} A/B pairs after a warm-up pass",
         "runs": runs,
@@ -87,6 +90,8 @@ def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
     }
     print(f"  {db}: median check/hello {result['median_ratio']:.3f}; pk {pk.rps:.0f}/s;"
           f" raw WSGI {raw.rps:.0f}/s; mix {mix}")  # fmt: skip
-    suffix = "" if server_name == "gunicorn" else f"-{server_name}"
+    suffix = ("" if server_name == "gunicorn" else f"-{server_name}") + (
+        "" if threads == THREADS else f"-t{threads}"
+    )
     save_result(f"throughput-{db}{suffix}" + ("-quick" if quick else ""), result)
     return result
