@@ -23,9 +23,10 @@ from bench.throughput import CONNECTIONS, THREADS, WORKERS
 
 MAX_RUNS = 3
 # Each point is run this many times, check and hello in turn, and the p99s compared are the
-# medians of the repeats. One 15-s point is decided by whether a stall of 50–100 ms fell into
-# it (at 2,700 requests/s one such stall queues more than 1% of the point's requests), which
-# hits either route at random: single points gave ratios from 0.04x to 22x for the same code.
+# medians of the repeats. One 15-s point is decided by whether a stall of 15–60 ms fell into
+# it: at 80% load the queue it leaves drains at a fifth of the rate it built up, so one stall
+# can own more than 1% of the point's requests. Stalls hit either route at random, and single
+# points gave ratios from 0.04x to 22x for the same code.
 REPEATS = 3
 
 
@@ -57,8 +58,8 @@ def run(db: str, quick: bool, threads: int | None = None) -> dict[str, Any]:
         for share in (0.5, 0.8):
             for repeat in range(1 if quick else REPEATS):
                 for name, (_, _, make) in routes.items():
-                    rows.append(_point(server, db, name, share, repeat, maxima, max_runs,
-                                       make, rules[name], seconds))  # fmt: skip
+                    rows.append(_point(server, db, name, share, repeat, maxima[name],
+                                       max_runs[name], make, rules[name], seconds))  # fmt: skip
     medians = {
         (share, name): {
             key: median([r[key] for r in rows if r["share"] == share and r["route"] == name])
@@ -94,25 +95,25 @@ def _point(
     name: str,
     share: float,
     repeat: int,
-    maxima: dict[str, float],
-    max_runs: dict[str, list[float]],
+    max_rps: float,
+    max_runs: list[float],
     make: Callable[[int], bytes],
     rule: str,
     seconds: float,
 ) -> dict[str, Any]:
     load = load_note()
     mark = server.log_size()
-    r = open_loop(server.port, maxima[name] * share, seconds, make)
+    r = open_loop(server.port, max_rps * share, seconds, make)
     # The app's own time per request, from the access log: when the end-to-end p99 is far
     # above it, the tail is queueing in front of the app, not its work.
     inside = server.durations_ms(mark, rule)
     app = {"app_p50_ms": percentile(inside, 50), "app_p99_ms": percentile(inside, 99),
            "app_max_ms": inside[-1] if inside else float("nan")}  # fmt: skip
     print(
-        f"  {db} {name} @{share:.0%} of {maxima[name]:.0f}/s (#{repeat + 1}): p50 {r.p50_ms:.1f}"
+        f"  {db} {name} @{share:.0%} of {max_rps:.0f}/s (#{repeat + 1}): p50 {r.p50_ms:.1f}"
         f" p99 {r.p99_ms:.1f} p99.9 {r.p999_ms:.1f} ms, {r.errors} errors; in the app"
         f" p50 {app['app_p50_ms']:.2f} p99 {app['app_p99_ms']:.2f}"
         f" max {app['app_max_ms']:.1f} ms ({load})"
     )
-    return {"route": name, "share": share, "repeat": repeat, "max_rps": maxima[name],
-            "max_runs_rps": max_runs[name], "load": load, **vars(r), **app}  # fmt: skip
+    return {"route": name, "share": share, "repeat": repeat, "max_rps": max_rps,
+            "max_runs_rps": max_runs, "load": load, **vars(r), **app}  # fmt: skip
