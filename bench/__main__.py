@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import time
+from typing import Any
 
 from bench.common import load_note
 
@@ -16,36 +18,29 @@ def _dbs(choice: str) -> list[str]:
     return ["sqlite", "postgres"] if choice == "both" else [choice]
 
 
+# The options each command takes beyond (db, quick); the pure ones take no database.
+PURE = {"decide": "decide_bench", "polls": "polls"}
+
+
+def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:
+    server, threads = {"server_name": args.server}, {"threads": args.threads}
+    return {
+        "throughput": {**server, **threads},
+        "ablation": server,
+        "latency": {**server, **threads},
+        "memory": {"checks": args.checks, "minutes": args.minutes},
+    }.get(command, {})
+
+
 def _run(command: str, args: argparse.Namespace) -> None:
     print(f"== {command} ({load_note()})")
     started = time.perf_counter()
-    if command == "decide":
-        from bench import decide_bench
-
-        decide_bench.run(args.quick)
-    elif command == "polls":
-        from bench import polls
-
-        polls.run(args.quick)
-    elif command == "throughput":
-        from bench import throughput
-
-        for db in _dbs(args.db):
-            throughput.run(db, args.quick, args.server, args.threads)
-    elif command == "latency":
-        from bench import latency
-
-        for db in _dbs(args.db):
-            latency.run(db, args.quick, args.threads)
-    elif command == "memory":
-        from bench import memory
-
-        for db in _dbs(args.db):
-            memory.run(db, args.quick, args.checks, args.minutes)
+    if command in PURE:
+        importlib.import_module(f"bench.{PURE[command]}").run(args.quick)
     else:
-        module = __import__(f"bench.{command}", fromlist=["run"])
+        module = importlib.import_module(f"bench.{command}")
         for db in _dbs(args.db):
-            module.run(db, args.quick)
+            module.run(db, args.quick, **_options(command, args))
     print(f"== {command} done in {time.perf_counter() - started:.0f}s ({load_note()})")
 
 
@@ -59,7 +54,8 @@ def main() -> None:
         "--server",
         choices=("gunicorn", "granian"),
         default="gunicorn",
-        help="throughput: the server (production is gunicorn; granian for comparison)",
+        help="throughput, ablation, latency: the server (production is gunicorn; granian for"
+        " comparison)",
     )
     parser.add_argument("--minutes", type=float, default=40, help="memory: time bound")
     parser.add_argument(

@@ -27,7 +27,7 @@ from alertsvc.services.demo import school_zone_now
 from bench.common import load_note, median, save_result
 from bench.loadgen import check_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
-from bench.throughput import CONNECTIONS, THREADS, WORKERS
+from bench.throughput import CONNECTIONS, THREADS, WORKERS, server_description
 
 STEPS = ("hello", "shape", "subject", "check")
 PATHS = {
@@ -63,7 +63,7 @@ def increments(us_per_request: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def run(db: str, quick: bool) -> dict[str, Any]:
+def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
     teens = 2_000 if quick else 20_000
     polled = list(range(2_000))
     seconds, rounds = (2, 1) if quick else (5, 3)
@@ -72,7 +72,7 @@ def run(db: str, quick: bool) -> dict[str, Any]:
     for step in STEPS[1:]:
         scripts[step] = check_script(polled, f"ablation-{step}-{db}", PATHS[step])
     rates: dict[str, list[float]] = {step: [] for step in STEPS}
-    with running_server(url, workers=WORKERS, threads=THREADS) as server:
+    with running_server(url, workers=WORKERS, threads=THREADS, server_name=server_name) as server:
         for step in STEPS:
             _answers_200(server.base, step)
         # As throughput: every polled device checked (first nudges written) before timing.
@@ -92,12 +92,13 @@ def run(db: str, quick: bool) -> dict[str, Any]:
               f"  (+{added[step]:.0f} us)  runs {[round(x) for x in rates[step]]}")  # fmt: skip
     result = {
         "db": db,
-        "server": f"gunicorn gthread {WORKERS} worker x {THREADS} threads (alertsvc.server)",
+        "server": server_description(server_name, THREADS),
         "wrk": f"-t1 -c{CONNECTIONS} -d{seconds}s, {rounds} rounds of every step in turn",
         "rates_rps": rates,
         "us_per_request": us,
         "added_us": added,
         "check_over_hello": us["hello"] / us["check"],
     }
-    save_result(f"ablation-{db}" + ("-quick" if quick else ""), result)
+    suffix = ("" if server_name == "gunicorn" else f"-{server_name}") + ("-quick" if quick else "")
+    save_result(f"ablation-{db}{suffix}", result)
     return result

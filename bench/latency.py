@@ -19,7 +19,7 @@ from bench.loadgen import (
     wrk,
 )
 from bench.seed import ensure_database
-from bench.throughput import CONNECTIONS, THREADS, WORKERS
+from bench.throughput import CONNECTIONS, THREADS, WORKERS, server_description
 
 MAX_RUNS = 3
 # Each point is run this many times, check and hello in turn, and the p99s compared are the
@@ -30,7 +30,9 @@ MAX_RUNS = 3
 REPEATS = 3
 
 
-def run(db: str, quick: bool, threads: int | None = None) -> dict[str, Any]:
+def run(
+    db: str, quick: bool, threads: int | None = None, server_name: str = "gunicorn"
+) -> dict[str, Any]:
     threads = threads or THREADS
     teens = 2_000 if quick else 20_000
     polled = list(range(2_000))
@@ -38,7 +40,7 @@ def run(db: str, quick: bool, threads: int | None = None) -> dict[str, Any]:
     url = ensure_database(db, teens, school_zone_now(datetime.now(UTC)))
     script = check_script(polled, f"latency-{db}")
     rows: list[dict[str, Any]] = []
-    with running_server(url, workers=WORKERS, threads=threads) as server:
+    with running_server(url, workers=WORKERS, threads=threads, server_name=server_name) as server:
         routes = {
             "check": (server.base + "/v1/check", script, check_request(polled)),
             "hello": (server.base + "/bench/hello", None, get_request("/bench/hello")),
@@ -76,7 +78,7 @@ def run(db: str, quick: bool, threads: int | None = None) -> dict[str, Any]:
     print(f"  {db} check p99 / hello p99 @80% (medians): {ratio:.2f}x")
     result = {
         "db": db,
-        "server": f"gunicorn gthread {WORKERS} worker x {threads} threads (alertsvc.server)",
+        "server": server_description(server_name, threads),
         "generator": "asyncio open loop, 64 keep-alive connections, latency from scheduled send",
         "seconds_per_point": seconds,
         "repeats": 1 if quick else REPEATS,
@@ -84,7 +86,11 @@ def run(db: str, quick: bool, threads: int | None = None) -> dict[str, Any]:
         "medians": {f"{name}@{share:.0%}": m for (share, name), m in medians.items()},
         "check_p99_over_hello_p99_at_80": ratio,
     }
-    suffix = ("" if threads == THREADS else f"-t{threads}") + ("-quick" if quick else "")
+    suffix = (
+        ("" if server_name == "gunicorn" else f"-{server_name}")
+        + ("" if threads == THREADS else f"-t{threads}")
+        + ("-quick" if quick else "")
+    )
     save_result(f"latency-{db}{suffix}", result)
     return result
 

@@ -20,6 +20,12 @@ from bench.seed import ensure_database, token
 WORKERS, THREADS, CONNECTIONS = 1, 4, 16
 
 
+def server_description(server_name: str, threads: int) -> str:
+    if server_name == "gunicorn":
+        return f"gunicorn gthread {WORKERS} worker x {threads} threads (alertsvc.server)"
+    return f"granian --interface wsgi, {WORKERS} worker, {threads} blocking threads"
+
+
 def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
     """What the checks answer right now, from a sample of the devices wrk polls."""
     reasons: Counter[str] = Counter()
@@ -73,11 +79,7 @@ def run(
         "db": db,
         "teens": teens,
         "polled_devices": len(polled),
-        "server": (
-            f"gunicorn gthread {WORKERS} workers x {threads} threads (alertsvc.server)"
-            if server_name == "gunicorn"
-            else f"granian --interface wsgi, {WORKERS} worker, {threads} blocking threads"
-        ),
+        "server": server_description(server_name, threads),
         "wrk": f"-t1 -c{CONNECTIONS} -d{seconds}s, {pairs} A/B pairs after a warm-up pass",
         "runs": runs,
         "median_ratio": median([r["ratio"] for r in runs]),

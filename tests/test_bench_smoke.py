@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import math
 from dataclasses import replace
@@ -96,3 +97,18 @@ def test_ablation_routes_answer_like_a_check_with_csrf_on(parent: Api, settings:
         assert client.as_(None).post("/v1/bench/shape", {}).status_code == 401
     finally:
         bench.extensions["alertsvc"].engine.dispose()
+
+
+@pytest.mark.parametrize("command", ["throughput", "ablation", "latency", "memory", "scale"])
+def test_every_command_line_option_reaches_a_parameter_of_its_benchmark(command: str) -> None:
+    """`python -m bench` passes each command its options by name: a renamed parameter
+    would fail here, not an hour into a benchmark run."""
+    import inspect
+
+    from bench.__main__ import _options
+
+    args = argparse.Namespace(server="granian", threads=2, checks=10, minutes=1.0)
+    options = _options(command, args)
+    run = importlib.import_module(f"bench.{command}").run
+    bound = inspect.signature(run).bind("sqlite", True, **options)
+    assert {k: bound.arguments[k] for k in options} == options
