@@ -18,11 +18,12 @@ def _dbs(choice: str) -> list[str]:
     return ["sqlite", "postgres"] if choice == "both" else [choice]
 
 
-# The options each command takes beyond (db, quick); the pure ones take no database.
+# The pure benchmarks (no server, no database) and the modules that hold them.
 PURE = {"decide": "decide_bench", "polls": "polls"}
 
 
 def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The options a per-database command takes beyond (db, quick), by parameter name."""
     server, threads = {"server_name": args.server}, {"threads": args.threads}
     return {
         "throughput": {**server, **threads},

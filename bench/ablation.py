@@ -27,7 +27,7 @@ from alertsvc.services.demo import school_zone_now
 from bench.common import load_note, median, save_result
 from bench.loadgen import check_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
-from bench.throughput import CONNECTIONS, THREADS, WORKERS, server_description
+from bench.throughput import CONNECTIONS, THREADS, WORKERS, result_name, server_description
 
 STEPS = ("hello", "shape", "subject", "check")
 PATHS = {
@@ -99,6 +99,5 @@ def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
         "added_us": added,
         "check_over_hello": us["hello"] / us["check"],
     }
-    suffix = ("" if server_name == "gunicorn" else f"-{server_name}") + ("-quick" if quick else "")
-    save_result(f"ablation-{db}{suffix}", result)
+    save_result(result_name("ablation", db, server_name, THREADS, quick), result)
     return result

@@ -59,23 +59,24 @@ def make_bench_app(settings: Settings) -> Flask:
     # The ablation steps live under /v1 like the check, so they get the API's treatment: a POST
     # outside /v1 without a form token is refused by the CSRF check (an HTML error page), and
     # measuring that instead of the step is the mistake these routes exist to avoid.
+    def read_check_request() -> str | None:
+        """What the check does with its request before any database work."""
+        parse_json(CheckIn, allow_empty=True)
+        return bearer_token()
+
+    def check_shaped(found: object) -> ResponseReturnValue:
+        return json_response(CHECK_SHAPED) if found else json_response({"token": None}, 401)
+
     @app.post("/v1/bench/shape")
     def check_shape() -> ResponseReturnValue:
         """The check's request and a check-sized answer: body parsed, token read, no DB."""
-        parse_json(CheckIn, allow_empty=True)
-        if bearer_token() is None:
-            return json_response({"token": None}, 401)
-        return json_response(CHECK_SHAPED)
+        return check_shaped(read_check_request())
 
     @app.post("/v1/bench/subject")
     def check_subject() -> ResponseReturnValue:
         """`check_shape` plus the check's subject read: a connection and the one query."""
-        parse_json(CheckIn, allow_empty=True)
-        token = bearer_token()
-        found = edge.read(lambda r: check_service.find_subject(r, token)) if token else None
-        if found is None:
-            return json_response({"token": None}, 401)
-        return json_response(CHECK_SHAPED)
+        token = read_check_request()
+        return check_shaped(token and edge.read(lambda r: check_service.find_subject(r, token)))
 
     return app
 

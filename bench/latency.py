@@ -19,7 +19,7 @@ from bench.loadgen import (
     wrk,
 )
 from bench.seed import ensure_database
-from bench.throughput import CONNECTIONS, THREADS, WORKERS, server_description
+from bench.throughput import CONNECTIONS, THREADS, WORKERS, result_name, server_description
 
 MAX_RUNS = 3
 # Each point is run this many times, check and hello in turn, and the p99s compared are the
@@ -86,12 +86,7 @@ def run(
         "medians": {f"{name}@{share:.0%}": m for (share, name), m in medians.items()},
         "check_p99_over_hello_p99_at_80": ratio,
     }
-    suffix = (
-        ("" if server_name == "gunicorn" else f"-{server_name}")
-        + ("" if threads == THREADS else f"-t{threads}")
-        + ("-quick" if quick else "")
-    )
-    save_result(f"latency-{db}{suffix}", result)
+    save_result(result_name("latency", db, server_name, threads, quick), result)
     return result
 
 

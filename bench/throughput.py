@@ -21,9 +21,21 @@ WORKERS, THREADS, CONNECTIONS = 1, 4, 16
 
 
 def server_description(server_name: str, threads: int) -> str:
+    """The server config a result was measured on, as the result says it."""
     if server_name == "gunicorn":
         return f"gunicorn gthread {WORKERS} worker x {threads} threads (alertsvc.server)"
     return f"granian --interface wsgi, {WORKERS} worker, {threads} blocking threads"
+
+
+def result_name(kind: str, db: str, server_name: str, threads: int, quick: bool) -> str:
+    """`throughput-sqlite`, `latency-postgres-granian-t2-quick`, ...: the default server
+    config has no suffix, so results taken on it keep their names across sessions."""
+    return (
+        f"{kind}-{db}"
+        + ("" if server_name == "gunicorn" else f"-{server_name}")
+        + ("" if threads == THREADS else f"-t{threads}")
+        + ("-quick" if quick else "")
+    )
 
 
 def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
@@ -92,8 +104,5 @@ def run(
     }
     print(f"  {db}: median check/hello {result['median_ratio']:.3f}; pk {pk.rps:.0f}/s;"
           f" raw WSGI {raw.rps:.0f}/s; mix {mix}")  # fmt: skip
-    suffix = ("" if server_name == "gunicorn" else f"-{server_name}") + (
-        "" if threads == THREADS else f"-t{threads}"
-    )
-    save_result(f"throughput-{db}{suffix}" + ("-quick" if quick else ""), result)
+    save_result(result_name("throughput", db, server_name, threads, quick), result)
     return result
