@@ -1,11 +1,12 @@
-"""CSRF: every page form needs its token; the bearer-token JSON API does not."""
+"""CSRF: every page form needs its token; the bearer-token JSON API does not, and has no
+cookie session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, jsonify, session
 from flask.typing import ResponseReturnValue
 
 from alertsvc import create_app
@@ -21,6 +22,17 @@ probe = Blueprint("csrf_probe", __name__)
 def _probe() -> ResponseReturnValue:
     """A bearer-authenticated JSON route that changes nothing, standing in for the API."""
     return jsonify(parent=require_parent().parent_id)
+
+
+def _session_probe() -> ResponseReturnValue:
+    """What the request's cookie session held, then a write to it."""
+    seen = sorted(session.keys())
+    session["probe"] = "written"
+    return jsonify(seen=seen)
+
+
+probe.add_url_rule("/v1/session-probe", "v1_session_probe", _session_probe)
+probe.add_url_rule("/session-probe", "page_session_probe", _session_probe)
 
 
 @pytest.fixture
@@ -111,3 +123,27 @@ def test_an_api_request_carrying_the_login_cookie_needs_the_token(pages: Pages) 
         headers={"X-CSRFToken": csrf},
     )
     assert allowed.status_code == 200
+
+
+def test_the_json_api_neither_reads_nor_sets_the_cookie_session(app: Flask) -> None:
+    browser = app.test_client()
+    page = browser.get("/session-probe")  # a page gets Flask's signed cookie session
+    assert page.get_json() == {"seen": []}
+    assert "Set-Cookie" in page.headers
+    assert browser.get("/session-probe").get_json() == {"seen": ["probe"]}
+
+    api = browser.get("/v1/session-probe")  # same browser, same cookie: the API ignores it
+    assert api.status_code == 200
+    assert api.get_json() == {"seen": []}
+    assert "Set-Cookie" not in api.headers
+    assert "Cookie" not in api.headers.get("Vary", "")
+    device = app.test_client().post("/v1/check", json={})  # a client with no cookies at all
+    assert device.status_code == 401
+    assert "Set-Cookie" not in device.headers
+
+
+def test_an_api_request_with_the_login_cookie_keeps_its_cookie_session(pages: Pages) -> None:
+    pages.sign_up("ann@example.com")
+    pages.client.get("/session-probe")
+    logged_in = pages.client.get("/v1/session-probe")
+    assert "probe" in logged_in.get_json()["seen"]
