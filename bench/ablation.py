@@ -3,7 +3,7 @@
 Each step is a route of the bench app (`bench.app`) on the production server config (one
 worker x 4 threads, as throughput), measured with wrk in alternating rounds:
 
-- hello:   GET /bench/hello, the framework and server alone;
+- hello:   GET /v1/bench/hello, the framework and server alone;
 - shape:   POST /v1/bench/shape, the check's request (body parsed, bearer token read) and a
            check-sized answer, with no database and no decision;
 - subject: POST /v1/bench/subject, shape plus the check's subject read (a connection from the
@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from alertsvc.services.demo import school_zone_now
-from bench.common import load_note, median, save_result
+from bench.common import HELLO_PATH, load_note, median, save_result
 from bench.loadgen import check_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
 from bench.throughput import CONNECTIONS, THREADS, WORKERS, result_name, server_description
 
 STEPS = ("hello", "shape", "subject", "check")
 PATHS = {
-    "hello": "/bench/hello",
+    "hello": HELLO_PATH,
     "shape": "/v1/bench/shape",
     "subject": "/v1/bench/subject",
     "check": "/v1/check",

@@ -14,6 +14,7 @@ from alertsvc.api.devices import CheckIn
 from alertsvc.api.io import json_response, parse_json
 from alertsvc.config import Settings
 from alertsvc.services import check as check_service
+from bench.common import HELLO_PATH, PK_PATH
 
 HELLO = b'{"hello":"world"}'
 
@@ -32,18 +33,18 @@ CHECK_SHAPED = {
 
 
 def make_bench_app(settings: Settings) -> Flask:
-    """`create_app` plus `/bench/hello` (JSON, no DB), `/bench/pk` (a raw-driver PK read) and
+    """`create_app` plus HELLO_PATH (JSON, no DB), PK_PATH (a raw-driver PK read) and
     the ablation steps between hello and the check (`bench.ablation`)."""
     app = create_app(settings)
     engine = edge_engine(app)
     marker = "%s" if engine.dialect.name == "postgresql" else "?"
     sql = f"SELECT id, timezone, country FROM teens WHERE id = {marker}"  # noqa: S608 - constant
 
-    @app.get("/bench/hello")
+    @app.get(HELLO_PATH)
     def hello() -> ResponseReturnValue:
         return json_response({"hello": "world"})
 
-    @app.get("/bench/pk")
+    @app.get(PK_PATH)
     def primary_key() -> ResponseReturnValue:
         conn = engine.raw_connection()  # pooled DBAPI connection, no ORM, no Core compile
         try:

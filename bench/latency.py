@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alertsvc.services.demo import school_zone_now
-from bench.common import load_note, median, percentile, save_result
+from bench.common import HELLO_PATH, load_note, median, percentile, save_result
 from bench.loadgen import (
     Server,
     check_request,
@@ -43,9 +43,9 @@ def run(
     with running_server(url, workers=WORKERS, threads=threads, server_name=server_name) as server:
         routes = {
             "check": (server.base + "/v1/check", script, check_request(polled)),
-            "hello": (server.base + "/bench/hello", None, get_request("/bench/hello")),
+            "hello": (server.base + HELLO_PATH, None, get_request(HELLO_PATH)),
         }
-        rules = {"check": "/v1/check", "hello": "/bench/hello"}
+        rules = {"check": "/v1/check", "hello": HELLO_PATH}
         maxima, max_runs = {}, {}
         for name, (target, lua, _) in routes.items():
             warm_up(target, lua, 2 * len(polled), CONNECTIONS)

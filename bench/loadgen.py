@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import out_dir, percentile
+from bench.common import HELLO_PATH, PK_PATH, out_dir, percentile
 from bench.seed import token
 
 HOST = "127.0.0.1"
@@ -141,7 +141,7 @@ def running_server(
 
 
 def _wait_ready(server: Server, kind: str) -> None:
-    path = "/" if kind == "raw" else "/bench/hello"
+    path = "/" if kind == "raw" else HELLO_PATH
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -184,7 +184,7 @@ def pk_script(teens: int, name: str) -> Path:
         "request = function()\n"
         "  n = n + 1\n"
         "  return wrk.format('GET',"
-        f" string.format('/bench/pk?id=teen_b%08d', (n * 7919) % {teens}))\n"
+        f" string.format('{PK_PATH}?id=teen_b%08d', (n * 7919) % {teens}))\n"
         "end\n"
     )
     return path

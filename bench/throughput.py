@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alertsvc.services.demo import school_zone_now
-from bench.common import load_note, median, save_result
+from bench.common import HELLO_PATH, PK_PATH, load_note, median, save_result
 from bench.loadgen import check_script, pk_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
 
@@ -66,7 +66,7 @@ def run(
     script = check_script(polled, f"check-{db}")
     runs: list[dict[str, Any]] = []
     with running_server(url, workers=WORKERS, threads=threads, server_name=server_name) as server:
-        check_url, hello_url = server.base + "/v1/check", server.base + "/bench/hello"
+        check_url, hello_url = server.base + "/v1/check", server.base + HELLO_PATH
         # Warm-up: every polled device checked at least once (their first nudges are written
         # here), then caches and pools are warm.
         warm_up(check_url, script, (1 if quick else 2) * len(polled), CONNECTIONS)
@@ -79,7 +79,7 @@ def run(
             print(f"  {db}: check {a.rps:.0f}/s  hello {b.rps:.0f}/s  ratio {a.rps / b.rps:.3f}"
                   f"  ({load})")  # fmt: skip
         pk = wrk(
-            server.base + "/bench/pk", seconds, script=pk_script(teens, "pk"),
+            server.base + PK_PATH, seconds, script=pk_script(teens, "pk"),
             connections=CONNECTIONS,
         )  # fmt: skip
         mix = reason_mix(server.base, polled[::7])

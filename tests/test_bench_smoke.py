@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from alertsvc.config import RateLimits, Settings
+from bench.common import HELLO_PATH
 from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.support import Api
 
@@ -62,7 +63,7 @@ def test_server_log_durations_count_only_the_route_after_the_mark(
     with server.log.open("a") as log:
         log.write('{"route": "/v1/check", "duration_ms": 0.5}\n')
         log.write("gunicorn says something that is not JSON\n")
-        log.write('{"route": "/bench/hello", "duration_ms": 0.1}\n')
+        log.write('{"route": "/v1/bench/hello", "duration_ms": 0.1}\n')
         log.write('{"route": "/v1/check", "duration_ms": 0.25}\n')
     assert server.durations_ms(mark, "/v1/check") == [0.25, 0.5]
     assert server.durations_ms(0, "/v1/check") == [0.25, 0.5, 9.0]
@@ -88,7 +89,7 @@ def test_ablation_routes_answer_like_a_check_with_csrf_on(parent: Api, settings:
     bench = make_bench_app(replace(settings, csrf_enabled=True, rate_limits=RateLimits(False)))
     client = Api(bench.test_client())
     try:
-        assert client.get("/bench/hello").status_code == 200
+        assert client.get(HELLO_PATH).status_code == 200
         for path in ("/v1/bench/shape", "/v1/bench/subject"):
             answer = client.as_(device.token).post(path, {})
             assert answer.status_code == 200, answer.get_data(as_text=True)
