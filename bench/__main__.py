@@ -11,15 +11,19 @@ from typing import Any
 
 from bench.common import load_note
 
-COMMANDS = ("throughput", "ablation", "latency", "decide", "scale", "polls", "memory", "profile")
+COMMANDS = (
+    "throughput", "ablation", "instructions", "latency", "decide", "scale", "polls", "memory",
+    "profile",
+)  # fmt: skip
 
 
 def _dbs(choice: str) -> list[str]:
     return ["sqlite", "postgres"] if choice == "both" else [choice]
 
 
-# The pure benchmarks (no server, no database) and the modules that hold them.
-PURE = {"decide": "decide_bench", "polls": "polls"}
+# The benchmarks that run once, not once per database, and the modules that hold them: the
+# pure ones (no server, no database) and `instructions` (in-process, SQLite only).
+ONCE = {"decide": "decide_bench", "polls": "polls", "instructions": "instructions"}
 
 
 def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -36,8 +40,8 @@ def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:
 def _run(command: str, args: argparse.Namespace) -> None:
     print(f"== {command} ({load_note()})")
     started = time.perf_counter()
-    if command in PURE:
-        importlib.import_module(f"bench.{PURE[command]}").run(args.quick)
+    if command in ONCE:
+        importlib.import_module(f"bench.{ONCE[command]}").run(args.quick)
     else:
         module = importlib.import_module(f"bench.{command}")
         for db in _dbs(args.db):

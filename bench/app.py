@@ -12,6 +12,7 @@ from alertsvc import create_app, edge
 from alertsvc.api.auth import bearer_token
 from alertsvc.api.devices import CheckIn
 from alertsvc.api.io import json_response, parse_json
+from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
 from alertsvc.services import check as check_service
 from bench.common import HELLO_PATH, PK_PATH
@@ -32,10 +33,10 @@ CHECK_SHAPED = {
 }
 
 
-def make_bench_app(settings: Settings) -> Flask:
+def make_bench_app(settings: Settings, clock: Clock = utc_now) -> Flask:
     """`create_app` plus HELLO_PATH (JSON, no DB), PK_PATH (a raw-driver PK read) and
     the ablation steps between hello and the check (`bench.ablation`)."""
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     engine = edge_engine(app)
     marker = "%s" if engine.dialect.name == "postgresql" else "?"
     sql = f"SELECT id, timezone, country FROM teens WHERE id = {marker}"  # noqa: S608 - constant

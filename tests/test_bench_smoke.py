@@ -18,7 +18,7 @@ from tests.support import Api
 BENCH_MODULES = (
     "bench.common", "bench.seed", "bench.app", "bench.loadgen", "bench.throughput",
     "bench.ablation", "bench.latency", "bench.scale", "bench.memory", "bench.profile",
-    "bench.decide_bench", "bench.polls", "bench.__main__",
+    "bench.decide_bench", "bench.polls", "bench.instructions", "bench.__main__",
 )  # fmt: skip
 
 
@@ -48,6 +48,41 @@ def test_poll_simulation_reports_requests_delays_and_bell_peaks(
     assert result["per_teen_day_poll60"] > result["per_teen_day_follow"] > 0
     assert math.isfinite(result["worst_delay_seconds"])
     assert result["bell_peak_cut"] == 10
+
+
+def test_instruction_steps_answer_200_in_process_at_the_fixed_instant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the callgrind children run: every step answers 200 for the seeded devices, and
+    the check decides at the instant it is given, not at the clock's."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bench import instructions, seed
+
+    monkeypatch.setattr(seed, "out_dir", lambda: tmp_path)
+    url = seed.ensure_database("sqlite", 30, "America/New_York")
+    at = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # a Sunday, 10:00 in New York
+    send = instructions.serve_in_process(url, at, devices=30)
+    for step in instructions.STEPS:
+        assert {status for status, _ in send(step, 40)} == {"200 OK"}, step
+    for _, body in send("check", 30):
+        answer = json.loads(body)
+        assert answer["nudge"] is None
+        next_check = datetime.fromisoformat(answer["next_check_at"])
+        assert at + timedelta(seconds=60) <= next_check <= at + timedelta(hours=1)
+
+
+def test_callgrind_total_is_read_from_its_summary() -> None:
+    from bench.instructions import collected
+
+    summary = (
+        "==81== Events    : Ir\n==81== Collected : 8351851874\n==81==\n"
+        "==81== I   refs:      8,351,851,874\n"
+    )
+    assert collected(summary) == 8_351_851_874
+    with pytest.raises(RuntimeError, match="no callgrind total"):
+        collected("valgrind: command not found")
 
 
 def test_server_log_durations_count_only_the_route_after_the_mark(
