@@ -7,8 +7,8 @@ instructions the process executes: the same for the same code and inputs, whatev
 machine is doing. Each step (the ablation's routes and the raw PK reference) runs in a child
 Python under `valgrind --tool=callgrind`, twice, with FEW and then MANY requests after the
 same warm-up, each time on a fresh copy of the same seeded SQLite database and at the same
-fixed instant. The difference divided by MANY - FEW is one request's cost: start-up, imports
-and warm-up cancel out.
+fixed instant, with one hash seed. The difference divided by MANY - FEW is one request's
+cost: start-up, imports and warm-up cancel out.
 
 What it does not count: gunicorn and the socket, cache misses and GIL handoffs (the reasons a
 step costs more in the server than in a loop), and PostgreSQL's own work (another process),
@@ -20,6 +20,7 @@ every ~1,000: a small query more per 20 checks than in production.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -131,7 +132,12 @@ def _counts(step: str, sizes: tuple[int, int], devices: int, base: Path, at: dat
             sys.executable, "-m", "bench.instructions", "--child", step, str(n), str(devices),
             f"sqlite:///{work}", at.isoformat(),
         ]  # fmt: skip
-        runs.append((n, work, subprocess.Popen(command, stderr=subprocess.PIPE, text=True)))
+        # One hash seed for every child: str hashes decide dict layouts and collisions, and a
+        # random seed per process moves the totals by more than a request costs.
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        runs.append(
+            (n, work, subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env))
+        )
     totals = []
     for n, work, process in runs:
         _, stderr = process.communicate()
