@@ -24,18 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from alertsvc.services.demo import school_zone_now
-from bench.common import HELLO_PATH, load_note, median, save_result
+from bench.common import STEP_PATHS, load_note, median, save_result
 from bench.loadgen import check_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
 from bench.throughput import CONNECTIONS, THREADS, WORKERS, result_name, server_description
 
-STEPS = ("hello", "shape", "subject", "check")
-PATHS = {
-    "hello": HELLO_PATH,
-    "shape": "/v1/bench/shape",
-    "subject": "/v1/bench/subject",
-    "check": "/v1/check",
-}
+STEPS = tuple(STEP_PATHS)
+PATHS = STEP_PATHS
 
 
 def _answers_200(base: str, step: str) -> None:

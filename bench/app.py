@@ -15,7 +15,7 @@ from alertsvc.api.io import json_response, parse_json
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
 from alertsvc.services import check as check_service
-from bench.common import HELLO_PATH, PK_PATH
+from bench.common import HELLO_PATH, PK_PATH, STEP_PATHS
 
 HELLO = b'{"hello":"world"}'
 
@@ -69,12 +69,12 @@ def make_bench_app(settings: Settings, clock: Clock = utc_now) -> Flask:
     def check_shaped(found: object) -> ResponseReturnValue:
         return json_response(CHECK_SHAPED) if found else json_response({"token": None}, 401)
 
-    @app.post("/v1/bench/shape")
+    @app.post(STEP_PATHS["shape"])
     def check_shape() -> ResponseReturnValue:
         """The check's request and a check-sized answer: body parsed, token read, no DB."""
         return check_shaped(read_check_request())
 
-    @app.post("/v1/bench/subject")
+    @app.post(STEP_PATHS["subject"])
     def check_subject() -> ResponseReturnValue:
         """`check_shape` plus the check's subject read: a connection and the one query."""
         token = read_check_request()

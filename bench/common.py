@@ -21,6 +21,14 @@ RESULTS_DIR = OUT_DIR / "results"
 # session, which the check does not, and the floor would not be the check's floor.
 HELLO_PATH = "/v1/bench/hello"
 PK_PATH = "/v1/bench/pk"
+# The ablation's steps, from the floor to the whole check, in order (bench.ablation,
+# bench.instructions; the middle two are routes of bench.app).
+STEP_PATHS = {
+    "hello": HELLO_PATH,
+    "shape": "/v1/bench/shape",
+    "subject": "/v1/bench/subject",
+    "check": "/v1/check",
+}
 
 
 def out_dir() -> Path:

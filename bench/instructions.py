@@ -30,15 +30,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import HELLO_PATH, PK_PATH, load_note, out_dir, save_result
+from bench.ablation import increments
+from bench.common import HELLO_PATH, PK_PATH, STEP_PATHS, load_note, out_dir, save_result
 from bench.seed import ensure_database, teen_id, token
 
+# The ablation's steps and the raw-PK reference, each with its method.
 STEPS = {
-    "hello": ("GET", HELLO_PATH),
-    "pk": ("GET", PK_PATH),
-    "shape": ("POST", "/v1/bench/shape"),
-    "subject": ("POST", "/v1/bench/subject"),
-    "check": ("POST", "/v1/check"),
+    step: ("GET" if path in (HELLO_PATH, PK_PATH) else "POST", path)
+    for step, path in {"pk": PK_PATH, **STEP_PATHS}.items()
 }
 TEENS = 2_000
 BODY = b'{"utc_offset_minutes": null}'
@@ -171,9 +170,7 @@ def run(quick: bool) -> dict[str, Any]:
         "requests": {"few": few, "many": many, "devices": devices, "teens": TEENS},
         "instructions_per_request": per_request,
         "added_over_previous_step": {
-            "shape": per_request["shape"] - per_request["hello"],
-            "subject": per_request["subject"] - per_request["shape"],
-            "check": per_request["check"] - per_request["subject"],
+            **increments(per_request),
             "pk": per_request["pk"] - per_request["hello"],
         },
         "hello_over_check": per_request["hello"] / per_request["check"],
