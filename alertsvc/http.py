@@ -12,8 +12,10 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from alertsvc.api.problems import Problem
+from alertsvc.api.problems import Problem, not_found, validation_problem
 from alertsvc.db.teen_state import StateConflictError
+from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, has_control_character, printable_key
 
 log = logging.getLogger("alertsvc")
 access_log = logging.getLogger("alertsvc.access")
@@ -107,6 +109,27 @@ def _start_timer() -> None:
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _refuse_control_characters() -> None:
+    """One rule for every route, before it runs: no control character in a path id (404, as
+    no object has such an id), a query parameter or a form field (422 naming it). JSON bodies
+    get the same rule where they are parsed (`api.io.parse_json`), ICS files in their import."""
+    if any(has_control_character(value) for value in (request.view_args or {}).values()):
+        raise not_found()
+    fields = list(request.args.items(multi=True))
+    if request.mimetype in _FORM_TYPES:
+        fields += request.form.items(multi=True)
+    names = dict.fromkeys(
+        printable_key(name)
+        for name, value in fields
+        if has_control_character(name) or has_control_character(value)
+    )
+    if names:
+        raise validation_problem([FieldError(name, CONTROL_CHARACTER_MESSAGE) for name in names])
+
+
 def _log_request(response: Response) -> Response:
     """One JSON line per request: no query strings, bodies, tokens or anything about a teen."""
     from alertsvc import metrics
@@ -133,6 +156,7 @@ def _log_request(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
+    app.before_request(_refuse_control_characters)
     app.after_request(_log_request)
     app.register_error_handler(Problem, _problem)
     app.register_error_handler(HTTPException, _http_error)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from alertsvc.api.problems import Problem, validation_problem
 from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, control_character_paths
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,12 +72,27 @@ def parse_json(model: type[M], *, allow_empty: bool = False) -> M:
         raw = b"{}"
     elif request.mimetype != "application/json":
         raise Problem(400, "Bad request", "Send the body as application/json.")
+    _refuse_control_characters(raw)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise Problem(400, "Bad request", "The body is not valid JSON.") from None
         raise validation_problem(field_errors(exc)) from None
+
+
+def _refuse_control_characters(raw: bytes) -> None:
+    """422 naming each string (or key) with a control character. JSON can only carry one as a
+    `\\u` escape, or DEL as itself, so most bodies are never decoded twice."""
+    if b"\\u" not in raw and b"\x7f" not in raw:
+        return
+    try:
+        decoded = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise Problem(400, "Bad request", "The body is not valid JSON.") from None
+    paths = dict.fromkeys(control_character_paths(decoded))
+    if paths:
+        raise validation_problem([FieldError(path, CONTROL_CHARACTER_MESSAGE) for path in paths])
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
