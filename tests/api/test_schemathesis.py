@@ -1,7 +1,9 @@
 """Property-based API tests: schemathesis drives every documented operation from the OpenAPI
 document and checks that no input earns a 5xx and that every answer matches the document.
 
-One app per module on a temporary SQLite file; a parent (with a teen, a schedule and a paired
+One app per module and database (a temporary SQLite file, and a PostgreSQL database of its
+own when ALERTSVC_TEST_POSTGRES_URL is set: PostgreSQL refuses inputs SQLite stores, such as
+U+0000, which schemathesis puts in strings); a parent (with a teen, a schedule and a paired
 device so path parameters can be real), the device and an admin each bring their own token.
 """
 
@@ -9,10 +11,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,8 +36,9 @@ from alertsvc import create_app, edge
 from alertsvc.config import RateLimits, Settings
 from alertsvc.db.base import Base
 from alertsvc.services import accounts
+from tests import procs
 from tests.api.checking import make_teen, pair, put_schedule
-from tests.conftest import sign_up
+from tests.conftest import BACKENDS, sign_up
 from tests.support import Api, FakeClock
 
 ADMIN_EMAIL = "fuzz-admin@example.com"
@@ -82,9 +85,8 @@ class World:
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
 
     @property
-    def database(self) -> str:
-        url = str(self.app.extensions["alertsvc"].settings.database_url)
-        return url.removeprefix("sqlite:///")
+    def database_url(self) -> str:
+        return str(self.app.extensions["alertsvc"].settings.database_url)
 
     def token_for(self, security: list[dict[str, Any]] | None) -> str | None:
         """The token for the operation's security scheme (none for public operations)."""
@@ -102,10 +104,10 @@ class World:
         return str(devices[-1]["id"])
 
 
-def _app(database: Path) -> Flask:
+def _app(database_url: str) -> Flask:
     app = create_app(
         Settings(
-            database_url=f"sqlite:///{database}",
+            database_url=database_url,
             secret_key="test-secret-key",
             environment="test",
             csrf_enabled=False,
@@ -118,13 +120,70 @@ def _app(database: Path) -> Flask:
     return app
 
 
-def make_world(directory: Path) -> World:
-    """A fresh app on its own SQLite file, with a family (teen, schedule, device) and an admin."""
-    database = directory / "fuzz.db"
-    engine = create_engine(f"sqlite:///{database}")
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    app = _app(database)
+class Databases:
+    """Where worlds live: SQLite files in a temporary folder, or PostgreSQL databases of
+    their own on the test server (dropped when the module is done)."""
+
+    def __init__(self, backend: str, directories: pytest.TempPathFactory) -> None:
+        self.backend = backend
+        self.directories = directories
+        self.created: list[str] = []
+
+    def _postgres_name(self) -> str:
+        name = f"{procs.base_database_name()}_fuzz_{uuid.uuid4().hex[:8]}"
+        self.created.append(name)
+        return name
+
+    def _postgres_url(self, name: str) -> str:
+        assert procs.POSTGRES_URL is not None
+        url = procs._with_database(procs.POSTGRES_URL, name)
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+
+    def empty(self) -> str:
+        """A database with the tables created, and no rows."""
+        if self.backend == "sqlite":
+            url = f"sqlite:///{self.directories.mktemp('fuzz') / 'fuzz.db'}"
+        else:
+            name = self._postgres_name()
+            with procs.admin_connect() as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            url = self._postgres_url(name)
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+
+    def copy(self, url: str) -> str:
+        """A copy of the database at `url` (nobody may be connected to it)."""
+        if self.backend == "sqlite":
+            copied = self.directories.mktemp("scenario") / "fuzz.db"
+            shutil.copyfile(url.removeprefix("sqlite:///"), copied)
+            return f"sqlite:///{copied}"
+        name = self._postgres_name()
+        source = url.rsplit("/", 1)[1]
+        with procs.admin_connect() as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        return self._postgres_url(name)
+
+    def drop(self) -> None:
+        if self.created:
+            with procs.admin_connect() as admin:
+                for name in self.created:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
+    made = Databases(request.param, tmp_path_factory)
+    yield made
+    made.drop()
+
+
+def make_world(databases: Databases) -> World:
+    """A fresh app on its own database, with a family (teen, schedule, device) and an admin."""
+    app = _app(databases.empty())
     clock = app.extensions["alertsvc"].clock
     api = Api(app.test_client())
     parent = api.as_(sign_up(api))
@@ -140,12 +199,10 @@ def make_world(directory: Path) -> World:
     return World(app, api, parent, device, admin, teen_id)
 
 
-def copy_world(world: World, directory: Path) -> World:
+def copy_world(world: World, databases: Databases) -> World:
     """The same family, tokens and ids on a copy of the world's database, in a new app."""
     world.app.extensions["alertsvc"].engine.dispose()
-    database = directory / "fuzz.db"
-    shutil.copyfile(world.database, database)
-    app = _app(database)
+    app = _app(databases.copy(world.database_url))
     api = Api(app.test_client())
     return World(
         app,
@@ -162,8 +219,8 @@ def close_world(world: World) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    made = make_world(tmp_path_factory.mktemp("fuzz"))
+def world(databases: Databases) -> Iterator[World]:
+    made = make_world(databases)
     yield made
     close_world(made)
 
@@ -242,12 +299,12 @@ class _Machine(schemathesis.stateful.APIStateMachine):
     """Each scenario starts from its own fresh app, so every scenario sees the same state
     (Hypothesis refuses a machine whose draws depend on what earlier scenarios left behind)."""
 
-    directories: pytest.TempPathFactory
+    databases: Databases
     pristine: World
     steps: Counter[tuple[str, int]]
 
     def setup(self) -> None:
-        self.fresh = copy_world(self.pristine, self.directories.mktemp("scenario"))
+        self.fresh = copy_world(self.pristine, self.databases)
 
     def teardown(self) -> None:
         close_world(self.fresh)
@@ -267,12 +324,13 @@ class _Machine(schemathesis.stateful.APIStateMachine):
 
 
 def test_stateful_sequences_over_links_keep_the_contract(
-    api_schema: Any, tmp_path_factory: pytest.TempPathFactory
+    api_schema: Any, databases: Databases
 ) -> None:
     steps: Counter[tuple[str, int]] = Counter()
-    pristine = make_world(tmp_path_factory.mktemp("pristine"))
+    pristine = make_world(databases)
+    close_world(pristine)  # copies are made from it, which needs it unused on PostgreSQL
     machine = api_schema.as_state_machine()
-    attributes = {"directories": tmp_path_factory, "pristine": pristine, "steps": steps}
+    attributes = {"databases": databases, "pristine": pristine, "steps": steps}
     stateful = type("Stateful", (_Machine, machine), attributes)
     stateful.run(
         settings=settings(
