@@ -58,7 +58,13 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _database_down(exc: Exception) -> Response:
-    log.error("database unavailable: %s", str(exc).splitlines()[0][:200])
+    # The error's type and SQLSTATE only: its text may quote the statement's values.
+    cause = getattr(exc, "orig", None) or exc
+    log.error(
+        "database unavailable (%s, sqlstate %s)",
+        type(cause).__name__,
+        getattr(cause, "sqlstate", None) or "-",
+    )
     return _render(
         Problem(
             503,

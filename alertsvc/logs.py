@@ -1,13 +1,38 @@
-"""JSON logs, one object per line. Never tokens, emails, nicknames or comments."""
+"""JSON logs, one object per line. Never tokens, emails, nicknames, comments or passwords.
+
+The redaction rule lives here, once, for every record of every logger: an exception is
+written as its types and the frames it passed through, never its message. Messages carry
+values: a database error quotes its statement's parameters and its constraint's row
+(`Key (email)=(...) already exists`), a validation error quotes the input. The engine hides
+parameters as well (`hide_parameters`, db/session.py), so they are not in the message either.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+def exception_without_values(exc: BaseException) -> str:
+    """A traceback of `exc` and the exceptions it was raised from: types and frames only."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = []
+    for link in reversed(chain):
+        frames = "".join(traceback.extract_tb(link.__traceback__).format())
+        kind = type(link)
+        parts.append(f"{frames}{kind.__module__}.{kind.__qualname__} (message withheld)\n")
+    return "Traceback (most recent call last):\n" + "\nwhich led to:\n".join(parts)
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,18 +46,19 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exc"] = exception_without_values(record.exc_info[1])
         return json.dumps(entry, default=str)
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Send alertsvc's logs to stderr as JSON lines (idempotent)."""
-    logger = logging.getLogger("alertsvc")
-    if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = True
+    """Send every logger's records to stderr as JSON lines, alertsvc's from `level` and the
+    libraries' from WARNING (idempotent)."""
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    logging.getLogger("alertsvc").setLevel(level)

@@ -18,7 +18,10 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": settings.db_timeout_seconds * 5}, pool_pre_ping=False
+            url,
+            connect_args={"timeout": settings.db_timeout_seconds * 5},
+            pool_pre_ping=False,
+            hide_parameters=True,  # no statement's values in an error message (logs.py)
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -34,6 +37,7 @@ def make_engine(settings: Settings) -> Engine:
         # dead when used invalidates the whole pool, that request answers 503 + Retry-After
         # (the check retries its read once instead, see edge.read), the next ones reconnect.
         pool_pre_ping=False,
+        hide_parameters=True,  # no statement's values in an error message (logs.py)
         connect_args={
             "connect_timeout": settings.db_timeout_seconds,
             # A silently dead network path must not hold a connection (or the worker's

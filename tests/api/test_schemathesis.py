@@ -39,10 +39,14 @@ from alertsvc.services import accounts
 from tests import procs
 from tests.api.checking import make_teen, pair, put_schedule
 from tests.conftest import BACKENDS, sign_up
+from tests.logcapture import assert_nothing_personal, json_logs, strings_in
 from tests.support import Api, FakeClock
 
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "correct horse fuzz admin"
+PARENT_EMAIL = "fuzz.parent@example.com"
+PARENT_PASSWORD = "correct horse battery"
+NICKNAME = "Quillonwyn"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -83,6 +87,22 @@ class World:
     admin: Api
     teen_id: str
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    sent: set[str] = field(default_factory=set)
+
+    def secrets(self) -> dict[str, str]:
+        assert self.parent.token
+        assert self.device.token
+        assert self.admin.token
+        return {
+            "parent token": self.parent.token,
+            "device token": self.device.token,
+            "admin token": self.admin.token,
+            "admin email": ADMIN_EMAIL,
+            "admin password": ADMIN_PASSWORD,
+            "parent email": PARENT_EMAIL,
+            "parent password": PARENT_PASSWORD,
+            "nickname": NICKNAME,
+        }
 
     @property
     def database_url(self) -> str:
@@ -186,8 +206,8 @@ def make_world(databases: Databases) -> World:
     app = _app(databases.empty())
     clock = app.extensions["alertsvc"].clock
     api = Api(app.test_client())
-    parent = api.as_(sign_up(api))
-    teen_id = make_teen(parent)
+    parent = api.as_(sign_up(api, PARENT_EMAIL, PARENT_PASSWORD))
+    teen_id = make_teen(parent, nickname=NICKNAME)
     put_schedule(parent, teen_id)
     device = pair(parent, teen_id)
     with app.app_context():
@@ -245,6 +265,7 @@ def _real_path_parameters(case: schemathesis.Case, world: World) -> None:
 def _send(case: schemathesis.Case, world: World) -> None:
     token = world.token_for(case.operation.definition.raw.get("security"))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    world.sent.update(strings_in([case.body, case.query, case.path_parameters]))
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     world.statuses[(case.operation.label, response.status_code)] += 1
 
@@ -256,6 +277,16 @@ def test_no_input_earns_a_server_error_and_answers_match_the_document(
     api_schema: Any, world: World, mode: GenerationMode
 ) -> None:
     failures: list[str] = []
+    with json_logs() as logs:
+        _probe_every_operation(api_schema, world, mode, failures)
+    assert not failures, "\n\n".join(failures)
+    _assert_the_run_reached_the_routes(world, mode)
+    assert_nothing_personal(logs.getvalue(), world.secrets(), world.sent)
+
+
+def _probe_every_operation(
+    api_schema: Any, world: World, mode: GenerationMode, failures: list[str]
+) -> None:
     for result in api_schema.get_all_operations():
         operation = result.ok()
 
@@ -276,8 +307,6 @@ def test_no_input_earns_a_server_error_and_answers_match_the_document(
             probe()
         except (Exception, BaseExceptionGroup) as exc:  # reported together, per operation
             failures.append(f"{operation.label}: {exc}")
-    assert not failures, "\n\n".join(failures)
-    _assert_the_run_reached_the_routes(world, mode)
 
 
 def _assert_the_run_reached_the_routes(world: World, mode: GenerationMode) -> None:
