@@ -9,6 +9,7 @@ from flask import Blueprint, Flask
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
 from alertsvc.db.session import make_engine, make_session_factory
+from alertsvc.http import App
 from alertsvc.runtime import Runtime
 from alertsvc.services.ratelimit import CheckLimiter
 
@@ -18,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Flask:
     """Wire settings, the database, blueprints and error handling — nothing else."""
     settings = settings or Settings.from_env()
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
-from flask import Flask, current_app, g
-from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from alertsvc.config import Settings
 from alertsvc.runtime import Runtime
 from alertsvc.services.ratelimit import CheckLimiter
 
-T = TypeVar("T")
-
 
 def runtime() -> Runtime:
-    value = current_app.extensions["alertsvc"]
+    return runtime_of(current_app)
+
+
+def runtime_of(app: Flask) -> Runtime:
+    value = app.extensions["alertsvc"]
     assert isinstance(value, Runtime)  # noqa: S101 - set by create_app
     return value
 
@@ -65,26 +64,29 @@ def reader() -> Connection:
     return connection
 
 
-def read(query: Callable[[Connection], T]) -> T:
-    """`query(reader())`, retried once on a fresh connection if the pooled one turned out dead
-    (the database restarted, an idle connection was dropped). The pool skips a ping round trip
-    per checkout; this keeps a stale connection from costing the client an error. Only for
-    reads, which are safe to repeat."""
-    try:
-        return query(reader())
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    g.pop("reader").close()
-    return query(reader())
+def committed() -> bool:
+    """Whether this request has committed anything yet (set by the engine's commit event)."""
+    return bool(g.get("committed"))
+
+
+def discard_connections() -> None:
+    """Close the request's session and reader, so the next use checks out a fresh one."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+    connection = g.pop("reader", None)
+    if connection is not None:
+        connection.close()
+
+
+def _note_commit(_connection: Connection) -> None:
+    if has_app_context():
+        g.committed = True
 
 
 def init_app(app: Flask) -> None:
+    event.listen(runtime_of(app).engine, "commit", _note_commit)
+
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db", None)
-        if session is not None:
-            session.close()
-        connection = g.pop("reader", None)
-        if connection is not None:
-            connection.close()
+        discard_connections()

@@ -8,10 +8,12 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from alertsvc import edge
 from alertsvc.api.problems import Problem, not_found, validation_problem
 from alertsvc.db.teen_state import StateConflictError
 from alertsvc.domain.schedule import FieldError
@@ -26,6 +28,27 @@ _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class App(Flask):
+    """Flask, answering a request again when its database connection turned out dead.
+
+    Pooled connections are not pinged at checkout (a round trip per request), so after a
+    database restart or a proxy's idle timeout a request meets a dead one, which invalidates
+    the whole pool. If nothing was committed yet, the request runs once more on a fresh
+    connection instead of answering 503: a restart costs clients nothing."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        try:
+            return super().dispatch_request()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or edge.committed():
+                raise
+        log.warning("database connection was lost; answering the request again")
+        edge.discard_connections()
+        for upload in request.files.values():
+            upload.stream.seek(0)
+        return super().dispatch_request()
 
 
 def wants_json() -> bool:

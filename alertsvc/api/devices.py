@@ -224,14 +224,14 @@ def check() -> ResponseReturnValue:
     started = time.perf_counter()
     data = parse_json(CheckIn, allow_empty=True)
     token = bearer_token()
-    subject = edge.read(lambda reader: check_service.find_subject(reader, token)) if token else None
+    reader = edge.reader()
+    subject = check_service.find_subject(reader, token) if token else None
     if subject is None:
         raise unauthorized()
     now = edge.now()
     wait = edge.check_limiter().retry_after(subject.device_id, now)
     if wait is not None:
         raise too_many(wait)
-    reader = edge.reader()
     result = check_service.answer_check(
         reader,
         edge.db,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from flask import Response, request
+from flask import Response, g, request
 from pydantic import BaseModel, ValidationError
 
 from alertsvc.api.problems import Problem, validation_problem
@@ -56,12 +56,17 @@ def validate(model: type[M], data: Any) -> M:
 
 
 def read_body(limit: int = JSON_BODY_LIMIT) -> bytes:
+    """The request's body, read once (a request answered again reads the same bytes)."""
+    if "body" in g:
+        cached: bytes = g.body
+        return cached
     length = request.content_length
     if length is not None and length > limit:
         raise Problem(413, "Payload too large", f"Bodies are limited to {limit} bytes.")
     raw = request.stream.read(limit + 1)
     if len(raw) > limit:
         raise Problem(413, "Payload too large", f"Bodies are limited to {limit} bytes.")
+    g.body = raw
     return raw
 
 

@@ -1,14 +1,14 @@
 """The pool does not ping each connection at checkout (a round trip per request); a connection
-that died while pooled is found when used. The check retries its read once on a fresh
-connection, so the teen's app never sees the stale connection; another route answers one 503
-with Retry-After (never a 500), after which the pool has reconnected."""
+that died while pooled is found when used. A request that meets one and has committed
+nothing yet runs again on a fresh connection (`alertsvc.http.App`), so clients never see the
+stale connection; one that already committed answers 503 with Retry-After (never a 500)
+rather than risk writing twice."""
 
 from __future__ import annotations
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError
 
 from alertsvc import edge
 from tests.api.checking import check, make_teen, pair, put_schedule
@@ -66,29 +66,81 @@ def test_a_check_on_a_dead_pooled_connection_is_answered_from_a_fresh_one(
 
 @needs_postgres
 @on_postgres
-def test_another_route_on_a_dead_connection_answers_one_503_then_recovers(
+def test_any_route_on_a_dead_connection_is_answered_from_a_fresh_one(
     teen_and_device: tuple[str, Api], parent: Api
 ) -> None:
     teen, _device = teen_and_device
-    assert _kill_app_connections() >= 1
+    for request in (
+        lambda: parent.get(f"/v1/teens/{teen}"),
+        lambda: parent.patch(f"/v1/teens/{teen}", {"nickname": "Robin"}),
+        lambda: parent.post(f"/v1/teens/{teen}/pairing-codes"),
+    ):
+        assert _kill_app_connections() >= 1
+        response = request()
+        assert 200 <= response.status_code < 300, response.get_json()
+    assert parent.get(f"/v1/teens/{teen}").get_json()["nickname"] == "Robin"
 
-    stale = parent.get(f"/v1/teens/{teen}")
 
+@pytest.fixture
+def probes(app: Flask) -> list[str]:
+    """Test-only routes that lose their connection at a chosen moment; `calls` logs runs."""
+    calls: list[str] = []
+    blueprint = Blueprint("stale_probes", __name__)
+
+    @blueprint.post("/v1/test/lose-connection-after-commit")
+    def after_commit() -> dict[str, str]:
+        calls.append("after_commit")
+        session = edge.db()
+        session.execute(text("SELECT 1"))
+        session.commit()
+        if calls.count("after_commit") == 1:
+            _kill_app_connections()
+        edge.db().execute(text("SELECT 1"))
+        return {"ok": "yes"}
+
+    @blueprint.post("/v1/test/lose-connection-before-commit")
+    def before_commit() -> dict[str, str]:
+        calls.append("before_commit")
+        if calls.count("before_commit") == 1:
+            edge.reader().execute(text("SELECT 1"))
+            _kill_app_connections()
+        edge.reader().execute(text("SELECT 1"))
+        return {"ok": "yes"}
+
+    @blueprint.post("/v1/test/statement-error")
+    def statement_error() -> dict[str, str]:
+        calls.append("statement_error")
+        edge.reader().execute(text("SELEC 1"))  # a broken statement, not a lost connection
+        return {"ok": "yes"}
+
+    app.register_blueprint(blueprint)
+    return calls
+
+
+@needs_postgres
+@on_postgres
+def test_a_request_that_lost_its_connection_before_committing_runs_again(
+    api: Api, probes: list[str]
+) -> None:
+    response = api.post("/v1/test/lose-connection-before-commit")
+    assert response.status_code == 200
+    assert probes == ["before_commit", "before_commit"]
+
+
+@needs_postgres
+@on_postgres
+def test_a_request_that_already_committed_answers_503_instead_of_running_twice(
+    api: Api, probes: list[str]
+) -> None:
+    stale = api.post("/v1/test/lose-connection-after-commit")
     assert stale.status_code == 503
     assert stale.headers["Retry-After"] == "5"
     assert stale.get_json()["title"] == "Service unavailable"
-    assert parent.get(f"/v1/teens/{teen}").status_code == 200
+    assert probes == ["after_commit"]
+    assert api.post("/v1/test/lose-connection-after-commit").status_code == 200
 
 
-def test_read_retries_only_a_lost_connection(app: Flask) -> None:
-    calls = 0
-
-    def broken(connection: object) -> None:
-        nonlocal calls
-        calls += 1
-        edge.reader().execute(text("SELEC 1"))  # a statement error, not a lost connection
-
-    with app.app_context(), pytest.raises(DBAPIError) as raised:
-        edge.read(broken)
-    assert not raised.value.connection_invalidated
-    assert calls == 1
+def test_a_statement_error_is_not_run_again(api: Api, probes: list[str]) -> None:
+    response = api.post("/v1/test/statement-error")
+    assert response.status_code in (500, 503)  # SQLite calls a syntax error operational
+    assert probes == ["statement_error"]

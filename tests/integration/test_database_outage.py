@@ -1,9 +1,10 @@
-"""Faults under real processes: PostgreSQL stops and restarts under load, and a SIGTERM
+"""Faults under real processes: PostgreSQL stops, or restarts, under load, and a SIGTERM
 arrives while checks are in flight.
 
-The outage test stops the whole PostgreSQL cluster named by ALERTSVC_TEST_POSTGRES_URL, so
-it runs only where that cluster is local and ours to stop (127.0.0.1 and `pg_ctlcluster`),
-keeps the outage short and always starts the cluster again.
+The outage and restart tests stop the whole PostgreSQL cluster that serves
+ALERTSVC_TEST_POSTGRES_URL (found by its port with `pg_lsclusters`), so they run only where
+that cluster is local and ours to stop (127.0.0.1 and `pg_ctlcluster`), keep the outage
+short and always start the cluster again.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,21 +35,34 @@ def database() -> Iterator[str]:
         yield url
 
 
+def _port() -> int:
+    assert procs.POSTGRES_URL is not None
+    return urlsplit(procs.POSTGRES_URL).port or 5432
+
+
 def _cluster() -> list[str]:
-    versions = (
-        sorted(Path("/etc/postgresql").glob("*/main")) if Path("/etc/postgresql").exists() else []
-    )
-    if not versions or shutil.which("pg_ctlcluster") is None or shutil.which("pg_isready") is None:
+    tools = ("pg_ctlcluster", "pg_isready", "pg_lsclusters")
+    if any(shutil.which(tool) is None for tool in tools):
         pytest.skip("needs a local Debian PostgreSQL cluster (pg_ctlcluster) to stop and start")
     assert procs.POSTGRES_URL is not None
     if "127.0.0.1" not in procs.POSTGRES_URL and "localhost" not in procs.POSTGRES_URL:
         pytest.skip("the outage test only stops a PostgreSQL on this host")
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].parent.name, "main"]
+    listed = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=10, check=True
+    )
+    for line in listed.stdout.splitlines():
+        version, name, port = line.split()[:3]
+        if int(port) == _port():
+            return ["pg_ctlcluster", "--skip-systemctl-redirect", version, name]
+    pytest.skip(f"no local cluster listens on port {_port()}")
 
 
 def _pg_ready() -> bool:
     done = subprocess.run(
-        ["pg_isready", "-h", "127.0.0.1", "-t", "1"], capture_output=True, timeout=10, check=False
+        ["pg_isready", "-h", "127.0.0.1", "-p", str(_port()), "-t", "1"],
+        capture_output=True,
+        timeout=10,
+        check=False,
     )
     return done.returncode == 0
 
@@ -62,9 +77,10 @@ class Sample:
 class Load:
     """A few devices (one per teen) polling in a loop, as apps in the foreground would."""
 
-    def __init__(self, base_url: str, tokens: list[str]) -> None:
+    def __init__(self, base_url: str, tokens: list[str], pause: float = 0.1) -> None:
         self.base_url = base_url
         self.tokens = tokens
+        self.pause = pause
         self.samples: list[Sample] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -77,13 +93,22 @@ class Load:
         thread.start()
 
     def _poll(self, teen: int) -> None:
+        self.run(teen, lambda: procs.request(
+            "POST", self.base_url + "/v1/check", {}, token=self.tokens[teen], timeout=15
+        ))  # fmt: skip
+
+    def start_calls(self, label: int, call: Callable[[], procs.Reply]) -> None:
+        """Another client in the loop, making `call` (a parent's page of the API, say)."""
+        thread = threading.Thread(target=self.run, args=(label, call), daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def run(self, label: int, call: Callable[[], procs.Reply]) -> None:
         while not self._stop.is_set():
-            reply = procs.request(
-                "POST", self.base_url + "/v1/check", {}, token=self.tokens[teen], timeout=15
-            )
+            reply = call()
             with self._lock:
-                self.samples.append(Sample(time.monotonic(), reply, teen))
-            self._stop.wait(0.1)
+                self.samples.append(Sample(time.monotonic(), reply, label))
+            self._stop.wait(self.pause)
 
     def stop(self) -> None:
         self._stop.set()
@@ -194,6 +219,65 @@ def test_a_database_outage_answers_503_fast_and_recovers_without_losing_or_doubl
         if load is not None:
             load.stop()
         procs.stop_all(server, worker)
+        if not _pg_ready():  # never leave the cluster down for everyone else
+            subprocess.run([*cluster, "start"], check=False, timeout=60)
+
+
+def _steady_load(
+    server: procs.Proc, parent: procs.Client, teen_ids: list[str], tokens: list[str]
+) -> Load:
+    """Each teen's device checking, and the parent reading each teen, in a loop."""
+    load = Load(server.base_url, tokens, pause=0.02)
+    for teen in range(len(tokens)):
+        load.start(teen)
+    for label, teen_id in enumerate(teen_ids, start=100):
+        load.start_calls(label, lambda t=teen_id: parent.call("GET", f"/v1/teens/{t}"))
+    return load
+
+
+def test_a_database_restart_costs_no_503_once_the_database_is_back(
+    database: str, tmp_path: Path
+) -> None:
+    """With the default pool (5 connections, and as many again in overflow, per process),
+    every pooled connection dies with a restart. Requests that start once PostgreSQL accepts
+    connections again meet those dead connections; each is answered again on a fresh one.
+    Before, each process answered 503 once per dead connection it met (up to its pool)."""
+    cluster = _cluster()
+    server = procs.start_server(database, tmp_path, workers=2, threads=4)
+    loads: list[Load] = []
+    try:
+        parent = procs.sign_up(server.base_url)
+        teen_ids = [procs.teen_in_school_now(parent) for _ in range(6)]
+        tokens = [procs.pair_device(parent, teen)[1] for teen in teen_ids]
+        warm = _steady_load(server, parent, teen_ids, tokens)
+        loads.append(warm)
+        # Every thread of both processes has had a connection in its pool.
+        assert procs.wait_until(lambda: len(warm.samples) >= 400, timeout=30)
+        warm.stop()  # a quiet moment: the restart happens between requests
+
+        try:
+            subprocess.run([*cluster, "restart", "-m", "fast"], check=True, timeout=60)
+        finally:
+            assert procs.wait_until(_pg_ready, timeout=30, interval=0.2)
+        after = _steady_load(server, parent, teen_ids, tokens)
+        loads.append(after)
+        assert procs.wait_until(lambda: len(after.samples) >= 300, timeout=30)
+        after.stop()
+
+        statuses = [s.reply.status for s in after.samples]
+        print(
+            f"after the restart: {len(statuses)} requests, {statuses.count(503)} answered 503, "
+            f"{server.log().count('database connection was lost')} answered again"
+        )
+        assert {s.teen for s in after.samples} == set(range(6)) | set(range(100, 106))
+        assert set(statuses) == {200}, sorted(set(statuses))
+        # The dead connections were met and answered again: the test saw the restart's cost.
+        assert server.log().count("database connection was lost") >= 2
+        assert "Traceback" not in server.log()
+    finally:
+        for load in loads:
+            load.stop()
+        server.stop()
         if not _pg_ready():  # never leave the cluster down for everyone else
             subprocess.run([*cluster, "start"], check=False, timeout=60)
 
