@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     metrics.watch_pool(engine)
     limits = settings.rate_limits
     limiter = (
-        CheckLimiter(settings.rate_limit_storage_url, limits.checks_per_minute)
+        CheckLimiter(settings.rate_limit_storage_url, limits.checks_per_minute, clock=clock)
         if limits.enabled
         else None
     )

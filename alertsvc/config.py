@@ -48,8 +48,9 @@ class Settings:
     environment: str = "development"
     retention_days: int = 90
     rate_limits: RateLimits = field(default_factory=RateLimits)
-    # Shared store for the per-device check limit ("memory://" is per process; a redis:// URL
-    # makes the limit hold across processes and hosts).
+    # Where per-device check counts live. `from_env` defaults to a SQLite file in the instance
+    # folder, shared by every process on the host; a redis:// URL shares them across hosts;
+    # "memory://" (the default for Settings built in code, as tests do) counts per process.
     rate_limit_storage_url: str = "memory://"
     session_cookie_secure: bool = False
     csrf_enabled: bool = True
@@ -103,7 +104,10 @@ class Settings:
             environment=environment,
             retention_days=_int(env, "ALERTSVC_RETENTION_DAYS", 90),
             rate_limits=rate_limits,
-            rate_limit_storage_url=env.get("ALERTSVC_RATE_LIMIT_STORAGE_URL", "memory://"),
+            rate_limit_storage_url=(
+                env.get("ALERTSVC_RATE_LIMIT_STORAGE_URL")
+                or f"sqlite:///{instance / 'rate-limits.sqlite3'}"
+            ),
             session_cookie_secure=_bool(
                 env, "ALERTSVC_SECURE_COOKIES", environment not in DEV_ENVIRONMENTS
             ),
