@@ -491,7 +491,9 @@ def _show_demo(settings: Settings, engine: Engine, bind: server.Address) -> None
     _remember_tokens(settings, demo.tokens)
     _say(demo.instructions(bind.url()))
     command = _command_path()
-    _say(f"\nThe alertsvc command is {command}; `{command} --help` lists what it does.")
+    if settings.is_development:  # as under make; outside it a secret key would be required
+        command = f"ALERTSVC_ENV={settings.environment} {command}"
+    _say(f"\nThe alertsvc command: `{command} --help` lists what it does.")
 
 
 def _command_path() -> str:

@@ -502,6 +502,7 @@ def test_demo_twice_keeps_the_family_and_prints_the_same_working_tokens(
     assert _tokens(second.out) == _tokens(first.out)
     assert _working(database, *_tokens(first.out))
     assert f"http://127.0.0.1:8765/login  as {DEMO_EMAIL} / {DEMO_PASSWORD}" in second.out
+    assert re.search(r"`ALERTSVC_ENV=test \S*alertsvc --help` lists what it does", second.out)
     with session_on(database) as session:
         parent = accounts.account_for_email(session, DEMO_EMAIL)
         assert parent is not None
