@@ -1,29 +1,39 @@
 # One entry point for people and CI. Everything installs itself on first use.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+# Two install stamps: `make run` needs only the service's own dependencies; `make test`,
+# `make lint` and `make fmt` add the test tools (the `test` extra).
+RUNTIME := $(VENV)/.runtime-installed
+STAMP   := $(VENV)/.installed
 export ALERTSVC_ENV ?= development
 
 LINT_PATHS := alertsvc tests migrations $(wildcard bench)
 
 .PHONY: run test lint fmt bench migrate worker demo clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-migrate: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(RUNTIME)
+
+migrate: $(RUNTIME)
 	$(BIN)/alertsvc db upgrade
 
 demo: migrate
 	$(BIN)/alertsvc demo
 
-run: migrate
-	$(BIN)/alertsvc demo
-	$(BIN)/alertsvc serve --bind $${ALERTSVC_BIND:-127.0.0.1:8000}
+# `serve --demo` checks the address before anything else (a second `make run` says at once
+# that the port is taken), then migrates and creates the demo family or keeps the existing one.
+run: $(RUNTIME)
+	$(BIN)/alertsvc serve --demo
 
 worker: migrate
 	$(BIN)/alertsvc worker

@@ -8,7 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 DEV_ENVIRONMENTS = frozenset({"development", "test"})
+# The default instance folder (SQLite database, development secret, demo tokens): `instance/`
+# of the checkout alertsvc runs from, whatever the current directory is. alertsvc runs from its
+# checkout (templates, static files and migrations live there), so this is one stable place.
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+MIN_SECRET_KEY_LENGTH = 32
+# The drivers alertsvc ships with: the standard library's sqlite3 and psycopg 3.
+SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
+_URL_EXAMPLES = (
+    "sqlite:////absolute/path/alertsvc.db or postgresql://user:password@host:5432/dbname"
+)
 
 
 class SettingsError(RuntimeError):
@@ -63,6 +76,9 @@ class Settings:
     guardrail_min_acks: int = 20
     # Tests only: cheap argon2 parameters so a suite that signs up hundreds of parents is fast.
     fast_password_hashing: bool = False
+    # The instance folder (ours to create): the default database, the development secret and
+    # the demo's tokens live there. None when settings are built directly (tests).
+    instance_path: Path | None = None
 
     @property
     def is_development(self) -> bool:
@@ -82,16 +98,17 @@ class Settings:
     ) -> Settings:
         env = os.environ if env is None else env
         environment = env.get("ALERTSVC_ENV", "production")
-        instance = instance_path or Path(env.get("ALERTSVC_INSTANCE_PATH", "instance")).resolve()
-        database_url = env.get("ALERTSVC_DATABASE_URL") or f"sqlite:///{instance / 'alertsvc.db'}"
-        secret_key = env.get("ALERTSVC_SECRET_KEY", "")
-        if not secret_key:
-            if environment not in DEV_ENVIRONMENTS:
-                raise SettingsError(
-                    "ALERTSVC_SECRET_KEY is required outside development "
-                    "(set ALERTSVC_ENV=development for a local run)"
-                )
-            secret_key = _development_secret(instance)
+        instance = (
+            instance_path
+            or Path(env.get("ALERTSVC_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH).resolve()
+        )
+        configured_url = env.get("ALERTSVC_DATABASE_URL")
+        database_url = (
+            _checked_database_url(configured_url)
+            if configured_url
+            else f"sqlite:///{instance / 'alertsvc.db'}"
+        )
+        secret_key = _secret_key(env, environment, instance)
         limits_raw = env.get("ALERTSVC_RATE_LIMITS", "on").strip().lower()
         rate_limits = RateLimits(
             enabled=limits_raw not in {"off", "0", "false", "no"},
@@ -114,7 +131,67 @@ class Settings:
             proxy_count=_int(env, "ALERTSVC_PROXY_COUNT", 0),
             db_pool_size=_int(env, "ALERTSVC_DB_POOL_SIZE", 5),
             db_timeout_seconds=_int(env, "ALERTSVC_DB_TIMEOUT_SECONDS", 3),
+            instance_path=instance,
         )
+
+
+def normalize_database_url(url: str) -> str:
+    """The one place database URLs are normalised: `postgres://` (Heroku style) and
+    `postgresql://` mean PostgreSQL through psycopg 3, the driver alertsvc ships with."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in {"postgres", "postgresql"}:
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
+def _redacted(url: str) -> str:
+    """A URL fit for a message: any password between `:` and `@` replaced."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if separator and at and ":" in credentials:
+        credentials = credentials.split(":", 1)[0] + ":***"
+    return f"{scheme}{separator}{credentials}{at}{location}" if separator else url
+
+
+def _checked_database_url(raw: str) -> str:
+    url = normalize_database_url(raw.strip())
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise SettingsError(
+            f"ALERTSVC_DATABASE_URL is not a database URL ({_redacted(raw)!r}); "
+            f"set it to {_URL_EXAMPLES}"
+        ) from exc
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise SettingsError(
+            f"ALERTSVC_DATABASE_URL names {parsed.drivername!r}, which alertsvc does not "
+            f"support; set it to {_URL_EXAMPLES}"
+        )
+    if parsed.get_backend_name() == "sqlite" and parsed.database in {None, "", ":memory:"}:
+        raise SettingsError(
+            "ALERTSVC_DATABASE_URL names an in-memory SQLite database, which every connection "
+            "sees empty; name a file, e.g. sqlite:////absolute/path/alertsvc.db"
+        )
+    return url
+
+
+def _secret_key(env: Mapping[str, str], environment: str, instance: Path) -> str:
+    secret_key = env.get("ALERTSVC_SECRET_KEY", "")
+    if environment in DEV_ENVIRONMENTS:
+        return secret_key or _development_secret(instance)
+    if not secret_key:
+        raise SettingsError(
+            "ALERTSVC_SECRET_KEY is required outside development; set it to a random string "
+            f"of at least {MIN_SECRET_KEY_LENGTH} characters (or ALERTSVC_ENV=development "
+            "for a local run)"
+        )
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"ALERTSVC_SECRET_KEY has {len(secret_key)} characters, fewer than the "
+            f"{MIN_SECRET_KEY_LENGTH} required outside development; set a longer random one, "
+            "e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return secret_key
 
 
 def _development_secret(instance: Path) -> str:
@@ -127,3 +204,9 @@ def _development_secret(instance: Path) -> str:
     key = secrets.token_urlsafe(32)
     path.write_text(key)
     return key
+
+
+def admin_password_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """`ALERTSVC_ADMIN_PASSWORD`: the password `alertsvc create-admin` uses instead of asking."""
+    env = os.environ if env is None else env
+    return env.get("ALERTSVC_ADMIN_PASSWORD") or None

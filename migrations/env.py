@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import alertsvc.db.models  # noqa: F401 - registers every table on the metadata
-from alertsvc.config import Settings
+from alertsvc.config import Settings, normalize_database_url
 from alertsvc.db.base import Base
 
 config = context.config
@@ -15,9 +15,7 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
+    return normalize_database_url(url)
 
 
 def run_migrations_offline() -> None:

@@ -11,11 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool
 
-from alertsvc.config import Settings
+from alertsvc.config import Settings, normalize_database_url
 
 
 def make_engine(settings: Settings) -> Engine:
-    url = settings.database_url
+    url = normalize_database_url(settings.database_url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -25,8 +25,6 @@ def make_engine(settings: Settings) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     timeout_ms = settings.db_timeout_seconds * 1000
     return create_engine(
         url,

@@ -91,13 +91,25 @@ def set_password(session: Session, parent_id: str, password: str) -> None:
         session.execute(delete(ParentToken).where(ParentToken.parent_id == parent_id))
 
 
-def make_admin(session: Session, email: str, password: str, now: datetime) -> Identity:
-    """Create an admin, or promote an existing parent and reset their password."""
+def account_for_email(session: Session, email: str) -> Identity | None:
+    """The parent account registered with this email, if any."""
+    parent = session.scalar(select(Parent).where(Parent.email == normalize_email(email)))
+    return Identity(parent.id, parent.email, parent.is_admin) if parent else None
+
+
+def make_admin(
+    session: Session, email: str, password: str, now: datetime, *, reset_password: bool = False
+) -> Identity:
+    """Create an admin. An existing account is never changed silently: only with
+    `reset_password` does it get this password (ending its sessions and tokens) and the admin
+    role; otherwise EmailTakenError."""
     parent = session.scalar(select(Parent).where(Parent.email == normalize_email(email)))
     if parent is None:
         return register_parent(session, email, password, now, is_admin=True)
+    if not reset_password:
+        raise EmailTakenError(parent.email)
+    set_password(session, parent.id, password)
     parent.is_admin = True
-    parent.password_hash = _hasher.hash(password)
     return Identity(parent.id, parent.email, True)
 
 
