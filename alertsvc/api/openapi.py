@@ -144,7 +144,11 @@ def build_document(app: Flask) -> dict[str, Any]:
         "info": {
             "title": "alertsvc",
             "version": "1",
-            "description": "School-hours reminders for teens' apps (see SPEC.md).",
+            "description": (
+                "School-hours reminders for teens' apps. Guides in the repository: "
+                "docs/api-guide.md (pairing, the check loop, acks, reason codes, errors, "
+                "examples) and docs/decisions.md (how each answer is decided)."
+            ),
         },
         "paths": paths,
         "components": {
