@@ -18,9 +18,12 @@ from alertsvc.services.calendar_import import (
 )
 from tests.support import Api, FakeClock
 
+CRLF = "\r\n"
+
 
 def calendar(*events: str) -> bytes:
-    body = "".join(f"BEGIN:VEVENT\r\n{e.strip()}\r\nEND:VEVENT\r\n" for e in events)
+    # Only line breaks are trimmed: an event may end in a control character on purpose.
+    body = "".join(f"BEGIN:VEVENT\r\n{e.strip(CRLF)}\r\nEND:VEVENT\r\n" for e in events)
     text = (
         f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//alertsvc tests//EN\r\n{body}END:VCALENDAR\r\n"
     )
