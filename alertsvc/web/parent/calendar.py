@@ -220,8 +220,8 @@ def import_file(teen_id: str) -> ResponseReturnValue:
             session.commit()
             flash(
                 f"Calendar imported: {result.imported} new days off, {result.updated} updated, "
-                f"{result.skipped} skipped (events that are not whole days). They are marked "
-                "'from calendar file' below.",
+                f"{result.skipped} skipped (events that are not whole days, or not within the "
+                "past month and the next 400 days). They are marked 'from calendar file' below.",
                 "success",
             )
             return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
