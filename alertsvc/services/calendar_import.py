@@ -53,9 +53,9 @@ from alertsvc.services.ids import new_id
 WINDOW_PAST = timedelta(days=31)
 WINDOW_FUTURE = timedelta(days=400)
 # Parsing costs icalendar ~20 µs a line and a few µs a parameter or list value.
-MAX_LINES = 30_000
+MAX_LINES = 20_000
 MAX_SEPARATORS = 30_000
-# Each recurring series costs its window's days (more with COUNT: from its start) plus this.
+# A series costs its window's days (from its start with COUNT), plus this if it is expanded.
 MAX_DAYS_EXAMINED = 200_000
 SERIES_COST = 100
 MAX_OCCURRENCES_PER_EVENT = 500
@@ -361,13 +361,13 @@ class _Expander:
         No RRULE reaches recurring-ical-events (python-dateutil would walk it to year 9999
         when it never matches again): each becomes the finite RDATE list it gives here.
         """
-        self.budget.charge(SERIES_COST)
         calendar = icalendar.Calendar()
         for _, component in components:
             finite = self._finite(component)
             if finite is None:
                 return None
             calendar.add_component(finite)
+        self.budget.charge(SERIES_COST)
         try:
             found = recurring_ical_events.of(calendar).between(*self.window)
         except Exception as exc:  # bad dates surface only while expanding
