@@ -73,6 +73,8 @@ _READ = frozenset(
     {"UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
     | {"SUMMARY", "STATUS", "SEQUENCE"}
 )
+# Properties an event may have once (RRULE, RDATE and EXDATE may come more than once).
+_SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "STATUS", "SEQUENCE")
 _CRITICAL = {"UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
 _FOLD = re.compile(r"\r?\n[ \t]")
 _LINE_BREAK = re.compile(r"\r?\n|\r")
@@ -194,7 +196,7 @@ def _refuse(errors: Sequence[FieldError]) -> None:
 
 
 def _checked_events(calendar: Any) -> list[Any]:
-    """Every VEVENT, after checking each has a UID and readable dates and rules."""
+    """Every VEVENT, after checking each has a UID and readable dates and rules, once."""
     events = list(calendar.walk("VEVENT"))
     errors: list[FieldError] = []
     for index, event in enumerate(events):
@@ -204,6 +206,8 @@ def _checked_events(calendar: Any) -> list[Any]:
             errors.append(FieldError(field_path(index, "DTSTART"), "is required"))
         broken = sorted({name for name, _ in getattr(event, "errors", ()) if name in _CRITICAL})
         errors += [FieldError(field_path(index, name), "is not a valid value") for name in broken]
+        repeated = [name for name in _SINGLE if isinstance(event.get(name), list)]
+        errors += [FieldError(field_path(index, name), "must appear once") for name in repeated]
     _refuse(errors)
     return events
 

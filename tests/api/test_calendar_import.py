@@ -281,6 +281,10 @@ BAD_EVENTS = {
         calendar(event("x@school.example", "DTSTART;VALUE=DATE:2026-12-01")),
         "calendar.VEVENT[0].DTSTART",
     ),
+    "two dtstarts": (
+        calendar(TEACHER_DAY, TEACHER_DAY.replace("UID:teacher", "DTSTART:20261212\r\nUID:t")),
+        "calendar.VEVENT[1].DTSTART",
+    ),
     "bad rrule": (
         calendar(event("x@school.example", "DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=SOMETIMES")),
         "calendar.VEVENT[0].RRULE",
