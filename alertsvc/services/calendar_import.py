@@ -73,6 +73,7 @@ _READ = frozenset(
     {"UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
     | {"SUMMARY", "STATUS", "SEQUENCE"}
 )
+_LONGEST = (LAST_SUPPORTED_DATE - FIRST_SUPPORTED_DATE).days + 1
 # Properties an event may have once (RRULE, RDATE and EXDATE may come more than once).
 _SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "STATUS", "SEQUENCE")
 _CRITICAL = {"UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
@@ -292,8 +293,10 @@ def _day_rule(recur: Any) -> DayRule | None:
 
 
 def _length_in_days(component: Any) -> int:
+    """Days an all-day event lasts: 1 to the supported range's length (a longer one cannot
+    be stored, and a DURATION of millions of days must not overflow the date arithmetic)."""
     try:
-        return max(1, int(component.duration.days))
+        return min(max(1, int(component.duration.days)), _LONGEST)
     except Exception:  # a missing or contradictory DTEND/DURATION means one day
         return 1
 
@@ -302,8 +305,9 @@ def _last_day(component: Any, first_day: date) -> date:
     """DTEND is exclusive for all-day events; no DTEND (or a bad one) means one day."""
     end = component.get("DTEND")
     if end is not None:
-        return max(first_day, _as_date(end.dt) - timedelta(days=1))
-    return first_day + timedelta(days=_length_in_days(component) - 1)
+        return max(first_day, date.fromordinal(max(1, _as_date(end.dt).toordinal() - 1)))
+    last = first_day.toordinal() + _length_in_days(component) - 1
+    return date.fromordinal(min(last, date.max.toordinal()))
 
 
 def _imported_event(occurrence: Any, uid: str, recurring: bool) -> ImportedEvent | None:

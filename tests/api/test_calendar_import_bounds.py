@@ -325,6 +325,26 @@ def test_any_bytes_get_an_answer_and_never_a_500(parent: Api, teen_id: str, data
         assert body["errors"]
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("DTSTART;VALUE=DATE:20261201", "DURATION:P99999999D"),
+        ("DTSTART;VALUE=DATE:20261201", "DURATION:P99999999D", "RRULE:FREQ=DAILY"),
+        ("DTSTART;VALUE=DATE:99991231", "RRULE:FREQ=DAILY"),
+        ("DTSTART;VALUE=DATE:99991231", "DURATION:P2D"),
+        ("DTSTART;VALUE=DATE:00010101", "DTEND;VALUE=DATE:00010101"),
+        ("DTSTART;VALUE=DATE:00010101", "RRULE:FREQ=DAILY;COUNT=3"),
+        ("DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=DAILY", "RDATE;VALUE=DATE:99991231"),
+        ("DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=DAILY", "EXDATE;VALUE=DATE:00010101"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_get_an_answer(
+    parent: Api, teen_id: str, lines: tuple[str, ...]
+) -> None:
+    response = upload(parent, teen_id, calendar(event("edge@school.example", *lines)))
+    assert response.status_code in (200, 422), response.get_data()
+
+
 def test_the_window_is_31_days_back_to_400_ahead_within_the_supported_dates() -> None:
     assert import_window(TODAY) == (date(2026, 10, 25), date(2027, 12, 31))
     assert import_window(date(2000, 1, 10)) == (date(2000, 1, 1), date(2001, 2, 14))
