@@ -296,25 +296,45 @@ BASES = [
 ]
 
 
-def mutate(base: bytes, edits: list[tuple[int, bytes, int]]) -> bytes:
-    """`base` with each edit: at a place, drop some bytes and put others in."""
-    data = bytearray(base)
-    for place, inserted, dropped in edits:
-        at = place % (len(data) + 1)
-        data[at : at + dropped] = inserted
-    return bytes(data)
-
-
-edited_calendars = st.builds(
-    mutate,
-    st.sampled_from(BASES),
-    st.lists(
-        st.tuples(st.integers(0, 10**6), st.binary(max_size=6), st.integers(0, 6)), max_size=5
-    ),
+# Whole lines to put in: repeated or missing properties, values at the ends of what dates
+# and integers hold, components opened or closed out of place.
+LINES = [
+    b"DTSTART;VALUE=DATE:99991231", b"DTSTART;VALUE=DATE:00010101", b"DTEND;VALUE=DATE:00010101",
+    b"DURATION:P99999999D", b"DURATION:-P5D", b"RRULE:FREQ=DAILY;COUNT=3",
+    b"RRULE:FREQ=YEARLY;INTERVAL=0", b"RRULE:FREQ=MONTHLY;BYSETPOS=-366;UNTIL=99991231",
+    b"RECURRENCE-ID;VALUE=DATE:20270115", b"RECURRENCE-ID;RANGE=THISANDFUTURE:20270115T000000Z",
+    b"RDATE;VALUE=PERIOD:20261210T000000Z/P2D", b"EXDATE;VALUE=DATE:00010101", b"SEQUENCE:x",
+    b"STATUS:CANCELLED", b"BEGIN:VEVENT", b"END:VEVENT", b"BEGIN:VALARM", b"UID:", b"SUMMARY:",
+]  # fmt: skip
+edits = st.one_of(
+    st.tuples(st.just("line"), st.integers(0, 99), st.sampled_from(LINES)),
+    st.tuples(st.just("copy"), st.integers(0, 99), st.integers(0, 99)),
+    st.tuples(st.just("drop"), st.integers(0, 99)),
+    st.tuples(st.just("bytes"), st.integers(0, 99), st.integers(0, 99), st.binary(max_size=4)),
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES)
+def mutate(base: bytes, changes: list[tuple[Any, ...]]) -> bytes:
+    """`base` with each change: a line put in, copied or dropped, or bytes put into one."""
+    lines = base.split(b"\r\n")
+    for kind, place, *rest in changes:
+        at = place % len(lines)
+        if kind == "line":
+            lines.insert(at, rest[0])
+        elif kind == "copy":
+            lines.insert(at, lines[rest[0] % len(lines)])
+        elif kind == "drop" and len(lines) > 1:
+            del lines[at]
+        elif kind == "bytes":
+            offset = rest[0] % (len(lines[at]) + 1)
+            lines[at] = lines[at][:offset] + rest[1] + lines[at][offset + 1 :]
+    return b"\r\n".join(lines)
+
+
+edited_calendars = st.builds(mutate, st.sampled_from(BASES), st.lists(edits, max_size=5))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURES)
 @given(data=st.binary(max_size=300) | edited_calendars)
 def test_any_bytes_get_an_answer_and_never_a_500(parent: Api, teen_id: str, data: bytes) -> None:
     response = upload(parent, teen_id, data)
