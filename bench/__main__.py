@@ -13,7 +13,7 @@ from bench.common import load_note
 
 COMMANDS = (
     "throughput", "ablation", "instructions", "latency", "decide", "scale", "polls", "memory",
-    "profile",
+    "profile", "ics",
 )  # fmt: skip
 
 
@@ -22,8 +22,10 @@ def _dbs(choice: str) -> list[str]:
 
 
 # The benchmarks that run once, not once per database, and the modules that hold them: the
-# pure ones (no server, no database) and `instructions` (in-process, SQLite only).
-ONCE = {"decide": "decide_bench", "polls": "polls", "instructions": "instructions"}
+# pure ones (no server, no database) and `instructions` and `ics` (in-process, SQLite only).
+ONCE = {
+    "decide": "decide_bench", "polls": "polls", "instructions": "instructions", "ics": "ics",
+}  # fmt: skip
 
 
 def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -11,12 +10,20 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from alertsvc.db.models import ExceptionRow
-from alertsvc.services.calendar_import import CalendarFormatError, parse_calendar
+from alertsvc.services.calendar_import import (
+    MAX_DAYS_EXAMINED,
+    SERIES_COST,
+    CalendarFormatError,
+    parse_calendar,
+)
 from tests.support import Api, FakeClock
+
+CRLF = "\r\n"
 
 
 def calendar(*events: str) -> bytes:
-    body = "".join(f"BEGIN:VEVENT\r\n{e.strip()}\r\nEND:VEVENT\r\n" for e in events)
+    # Only line breaks are trimmed: an event may end in a control character on purpose.
+    body = "".join(f"BEGIN:VEVENT\r\n{e.strip(CRLF)}\r\nEND:VEVENT\r\n" for e in events)
     text = (
         f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//alertsvc tests//EN\r\n{body}END:VCALENDAR\r\n"
     )
@@ -175,20 +182,45 @@ def test_events_far_outside_the_import_window_are_skipped(
 ) -> None:
     clock.set(datetime(2026, 11, 25, 13, 5, tzinfo=UTC))
     old = event("old@school.example", "DTSTART;VALUE=DATE:20200101", "SUMMARY:Old")
+    late = event("late@school.example", "DTSTART;VALUE=DATE:20271231", "SUMMARY:Too far ahead")
     endless = event(
         "weekly@school.example",
         "DTSTART;VALUE=DATE:20260105",
         "RRULE:FREQ=WEEKLY",
         "SUMMARY:Every Monday",
     )
-    response = upload(parent, teen_id, calendar(old, endless))
+    response = upload(parent, teen_id, calendar(old, late, endless))
     body = response.get_json()
-    assert body["skipped"] == 1
-    # An endless weekly series: a year back (it started in January) to two years ahead.
+    assert body["skipped"] == 2
+    # An endless weekly series: 31 days back (from 2026-10-25) to 400 days ahead (2027-12-30).
     firsts = [s[0] for s in spans(parent, teen_id)]
-    assert firsts[0] == "2026-01-05"
-    assert firsts[-1] <= "2028-11-24"
-    assert body["imported"] == len(firsts) > 100
+    assert firsts[0] == "2026-10-26"
+    assert firsts[-1] == "2027-12-27"
+    assert body["imported"] == len(firsts) == 62
+
+
+def test_a_break_that_began_before_the_window_and_goes_on_into_it_is_imported(
+    parent: Api, teen_id: str, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 25, 13, 5, tzinfo=UTC))
+    ongoing = event(
+        "long-break@school.example",
+        "DTSTART;VALUE=DATE:20261001",
+        "DURATION:P30D",
+        "SUMMARY:Long break",
+    )
+    finished = event(
+        "ended@school.example",
+        "DTSTART;VALUE=DATE:20261001",
+        "DTEND;VALUE=DATE:20261025",
+        "SUMMARY:Ended the day before the window",
+    )
+    assert upload(parent, teen_id, calendar(ongoing, finished)).get_json() == {
+        "imported": 1,
+        "updated": 0,
+        "skipped": 1,
+    }
+    assert spans(parent, teen_id) == [("2026-10-01", "2026-10-30", "Long break")]
 
 
 def test_sub_daily_all_day_rules_and_cancelled_events_are_skipped(
@@ -217,13 +249,9 @@ def test_long_uids_and_summaries_are_stored_safely(parent: Api, teen_id: str) ->
 MALFORMED = {
     "not ics": b"hello, this is not a calendar",
     "no calendar": b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20261201\r\nEND:VEVENT\r\n",
-    "no uid": calendar(TEACHER_DAY, "DTSTART;VALUE=DATE:20261202\r\nSUMMARY:No UID"),
-    "no dtstart": calendar(TEACHER_DAY, event("x@school.example", "SUMMARY:When?")),
-    "bad dtstart": calendar(event("x@school.example", "DTSTART;VALUE=DATE:2026-12-01")),
-    "bad rrule": calendar(
-        event("x@school.example", "DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=SOMETIMES")
-    ),
+    "unmatched end": calendar(TEACHER_DAY).replace(b"END:VEVENT", b"END:VTODO"),
     "binary": b"\xff\xfe\x00garbage",
+    "latin-1": calendar(TEACHER_DAY).replace(b"Teacher", "Lehrerfortbildung für".encode("latin-1")),
     "empty": b"",
 }
 
@@ -236,6 +264,43 @@ def test_malformed_calendars_are_422_and_write_nothing(
     assert response.status_code == 422, response.get_json()
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["errors"][0]["field"] == "body"
+    with app.extensions["alertsvc"].sessions() as db:
+        assert db.scalar(select(func.count()).select_from(ExceptionRow)) == 0
+
+
+BAD_EVENTS = {
+    "no uid": (
+        calendar(TEACHER_DAY, "DTSTART;VALUE=DATE:20261202\r\nSUMMARY:No UID"),
+        "calendar.VEVENT[1].UID",
+    ),
+    "no dtstart": (
+        calendar(TEACHER_DAY, event("x@school.example", "SUMMARY:When?")),
+        "calendar.VEVENT[1].DTSTART",
+    ),
+    "bad dtstart": (
+        calendar(event("x@school.example", "DTSTART;VALUE=DATE:2026-12-01")),
+        "calendar.VEVENT[0].DTSTART",
+    ),
+    "two dtstarts": (
+        calendar(TEACHER_DAY, TEACHER_DAY.replace("UID:teacher", "DTSTART:20261212\r\nUID:t")),
+        "calendar.VEVENT[1].DTSTART",
+    ),
+    "bad rrule": (
+        calendar(event("x@school.example", "DTSTART;VALUE=DATE:20261201", "RRULE:FREQ=SOMETIMES")),
+        "calendar.VEVENT[0].RRULE",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BAD_EVENTS)
+def test_a_bad_property_is_422_naming_the_event_and_writes_nothing(
+    parent: Api, teen_id: str, app: Flask, name: str
+) -> None:
+    data, field = BAD_EVENTS[name]
+    response = upload(parent, teen_id, data)
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert [e["field"] for e in response.get_json()["errors"]] == [field]
     with app.extensions["alertsvc"].sessions() as db:
         assert db.scalar(select(func.count()).select_from(ExceptionRow)) == 0
 
@@ -270,9 +335,10 @@ def test_a_calendar_just_under_one_mib_is_accepted(parent: Api, teen_id: str) ->
 
 
 def test_too_many_all_day_days_in_the_window_is_422(parent: Api, teen_id: str) -> None:
+    # Five endless daily series: 432 days of the window each, 2160 in all.
     daily = [
         event(f"daily-{i}@school.example", "DTSTART;VALUE=DATE:20260101", "RRULE:FREQ=DAILY")
-        for i in range(3)
+        for i in range(5)
     ]
     response = upload(parent, teen_id, calendar(*daily))
     assert response.status_code == 422
@@ -292,15 +358,27 @@ def test_parsing_keys_single_events_by_uid_and_occurrences_by_date() -> None:
     assert parsed.skipped == 0
 
 
-def test_an_endless_daily_series_from_2000_is_cut_to_the_window_quickly() -> None:
+def test_an_endless_daily_series_from_2000_looks_only_at_the_window() -> None:
     endless = event("daily@school.example", "DTSTART;VALUE=DATE:20000103", "RRULE:FREQ=DAILY")
-    started = time.perf_counter()
     parsed = parse_calendar(calendar(endless), date(2026, 11, 25))
-    assert time.perf_counter() - started < 10
     days = [e.first_day for e in parsed.events]
-    assert days[0] == date(2025, 11, 25)
-    assert days[-1] == date(2028, 11, 23)
-    assert len(days) == len(set(days)) == 1095
+    assert days[0] == date(2026, 10, 25)
+    assert days[-1] == date(2027, 12, 30)
+    assert len(days) == len(set(days)) == 432
+    # Without COUNT the 26 years before the window are never walked.
+    assert parsed.days_examined == SERIES_COST + 432
+
+
+def test_a_series_with_count_is_walked_from_its_start_once() -> None:
+    counted = event(
+        "counted@school.example", "DTSTART;VALUE=DATE:20000103", "RRULE:FREQ=DAILY;COUNT=9700"
+    )
+    parsed = parse_calendar(calendar(counted), date(2026, 11, 25))
+    days = [e.first_day for e in parsed.events]
+    # 9700 days from 2000-01-03 end on 2026-07-24, before the window: nothing to import.
+    assert days == []
+    assert parsed.skipped == 1
+    assert parsed.days_examined == SERIES_COST + 9700 < MAX_DAYS_EXAMINED
 
 
 def test_the_window_never_passes_2037() -> None:

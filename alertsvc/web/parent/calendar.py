@@ -183,6 +183,17 @@ def delete_exception(teen_id: str, exception_id: str) -> ResponseReturnValue:
     return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
 
 
+def _import_problems(exc: InvalidFieldsError) -> str:
+    """`Nothing was imported: VEVENT[3].SUMMARY must not contain …` for the form."""
+    shown = [
+        f"{e.field.removeprefix(calendar_import.FIELD_PREFIX + '.')} {e.message}"
+        for e in exc.errors[:3]
+    ]
+    more = len(exc.errors) - len(shown)
+    tail = f" (and {more} more)" if more > 0 else ""
+    return f"Nothing was imported: {'; '.join(shown)}{tail}. Fix the file and import it again."
+
+
 @blueprint.post("/teens/<teen_id>/calendar-file")
 @login_required
 def import_file(teen_id: str) -> ResponseReturnValue:
@@ -202,12 +213,15 @@ def import_file(teen_id: str) -> ResponseReturnValue:
         except calendar_import.CalendarFormatError as exc:
             session.rollback()
             errors["calendar"] = f"This file could not be read as a calendar: {exc}."
+        except InvalidFieldsError as exc:
+            session.rollback()
+            errors["calendar"] = _import_problems(exc)
         else:
             session.commit()
             flash(
                 f"Calendar imported: {result.imported} new days off, {result.updated} updated, "
-                f"{result.skipped} skipped (events that are not whole days). They are marked "
-                "'from calendar file' below.",
+                f"{result.skipped} skipped (events that are not whole days, or not within the "
+                "past month and the next 400 days). They are marked 'from calendar file' below.",
                 "success",
             )
             return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
