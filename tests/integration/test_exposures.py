@@ -13,11 +13,14 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from alertsvc import create_app
+from alertsvc.config import Settings
 from alertsvc.db.models import Exposure, Teen
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
 from alertsvc.services import experiments
 from alertsvc.services.experiments import ExperimentChanges
+from tests.support import FakeClock
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 
@@ -105,20 +108,78 @@ def test_first_check_records_one_exposure_and_later_checks_reuse_it(session: Ses
 def test_an_exposed_check_costs_one_query(session: Session) -> None:
     [teen] = add_teens(session, 1)
     start(session, "copy")
-    experiments.arm_for_teen(session, teen, "US", "UTC", NOW)  # warms the running-list cache
+    version = experiments.read_definitions_version(session)
+    experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)  # loads the list
     session.commit()
     with counted_statements(session) as statements:
-        experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60)
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)
     assert len(statements) == 1
     assert "exposures" in statements[0]
 
 
-def test_no_running_experiment_costs_no_query_once_cached(session: Session) -> None:
+def test_no_running_experiment_costs_no_query_while_the_version_holds(session: Session) -> None:
     [teen] = add_teens(session, 1)
-    assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60) is None
+    version = experiments.read_definitions_version(session)
+    assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version) is None
     with counted_statements(session) as statements:
-        assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60) is None
+        assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version) is None
     assert statements == []
+
+
+def test_every_experiment_change_moves_the_definitions_version(session: Session) -> None:
+    seen = [experiments.read_definitions_version(session)]
+
+    def changed() -> bool:
+        session.commit()
+        seen.append(experiments.read_definitions_version(session))
+        return seen[-1] > seen[-2]
+
+    start(session, "copy")  # create, then start
+    assert changed()
+    for change in (
+        ExperimentChanges(traffic_percent=20),
+        ExperimentChanges(status=Status.PAUSED),
+        ExperimentChanges(status=Status.RUNNING),
+    ):
+        experiments.update_experiment(session, "copy", change, "admin@example.com", NOW)
+        assert changed()
+    assert experiments.pause_running(session, "copy", NOW)  # the guardrails' pause
+    assert changed()
+
+
+def test_a_change_made_elsewhere_holds_for_the_next_check_without_any_wait(
+    app: Flask, settings: Settings, clock: FakeClock, session: Session
+) -> None:
+    """Two apps on one database, as two processes would be: what one starts, pauses or
+    re-weights, the other's next arm lookup sees, with no clock moving in between."""
+    [teen] = add_teens(session, 1)
+    other = create_app(settings, clock=clock).extensions["alertsvc"]
+    here = app.extensions["alertsvc"]
+    try:
+
+        def arm_here() -> Arm | None:
+            with here.read_engine.connect() as reader:
+                version = experiments.read_definitions_version(reader)
+                return experiments.arm_for_teen(reader, teen, "US", "UTC", NOW, version=version)
+
+        assert arm_here() is None  # cached: nothing running
+        with other.sessions() as elsewhere:
+            start(elsewhere, "copy")
+        arm = arm_here()
+        assert arm is not None
+        assert arm.experiment_key == "copy"
+        with other.sessions() as elsewhere:
+            experiments.update_experiment(
+                elsewhere,
+                "copy",
+                ExperimentChanges(status=Status.PAUSED),
+                "admin@example.com",
+                NOW,
+            )
+            elsewhere.commit()
+        assert arm_here() is None
+    finally:
+        other.engine.dispose()
 
 
 def test_changing_weights_never_moves_an_exposed_teen(session: Session) -> None:
@@ -225,7 +286,7 @@ def test_insert_if_absent_keeps_the_first_writers_variant(session: Session) -> N
     start(session, "copy")
     session.add(Exposure(experiment_key="copy", teen_id=teen, variant_key="v1", exposed_at=NOW))
     session.commit()
-    inserted = experiments._insert_exposures(session, teen, {"copy": "v0"}, NOW)
+    inserted = experiments._insert_exposures(session, teen, {"copy": ("v0", 0)}, NOW)
     assert inserted == set()
     session.commit()
     assert exposures(session, "copy") == {teen: "v1"}
@@ -259,3 +320,49 @@ def test_concurrent_first_checks_agree_and_write_one_row(app: Flask, session: Se
     assert answers[0] is not None
     session.expire_all()
     assert exposures(session, "copy") == {teen: answers[0]}
+
+
+@pytest.mark.parametrize("ramped", [(1, 0), (1, 9)], ids=["ramp-down-to-0", "one-to-nine"])
+def test_a_weight_change_raises_no_false_sample_ratio_alarm_and_a_real_skew_still_does(
+    session: Session, ramped: tuple[int, int]
+) -> None:
+    """Exposures under 1:1, then the weights change, then more exposures: each teen is
+    compared with the weights in force when exposed, so honest assignment passes."""
+    teens = add_teens(session, 1200)
+    exp = start(session, "copy", weights=(1, 1))
+    for teen in teens[:600]:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    new_weights = tuple(replace_weight(v, w) for v, w in zip(exp.variants, ramped, strict=True))
+    experiments.update_experiment(
+        session, "copy", ExperimentChanges(variants=new_weights), "admin@example.com", NOW
+    )
+    session.commit()
+    for teen in teens[600:]:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW + timedelta(hours=1))
+    session.commit()
+    versions = session.execute(
+        select(Exposure.weights_version, func.count()).group_by(Exposure.weights_version)
+    )
+    assert dict(versions.all()) == {0: 600, 1: 600}
+
+    honest = experiments.experiment_results(session, "copy", NOW + timedelta(hours=2)).srm
+    assert not honest.mismatch
+    assert honest.p_value > 0.01
+
+    # 100 more teens exposed under the new weights, every one of them in the variant with the
+    # smaller new weight: a broken split.
+    rare = "v1" if ramped[1] < ramped[0] else "v0"
+    skewed = add_teens(session, 100, country="CA")
+    session.add_all(
+        Exposure(
+            experiment_key="copy",
+            teen_id=teen,
+            variant_key=rare,
+            weights_version=1,
+            exposed_at=NOW + timedelta(hours=1),
+        )
+        for teen in skewed
+    )
+    session.commit()
+    broken = experiments.experiment_results(session, "copy", NOW + timedelta(hours=2)).srm
+    assert broken.mismatch
