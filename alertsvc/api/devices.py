@@ -246,6 +246,7 @@ def check() -> ResponseReturnValue:
             subject.place.timezone,
             now,
             version=subject.experiments_version,
+            exposures=subject.exposures,
         ),
     )
     if result.new_nudge:

@@ -11,8 +11,8 @@ definitions version, so no process answers from a copy older than the check's ow
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,11 @@ from alertsvc.db.teen_state import (
 )
 from alertsvc.domain.decision import Arm, CheckInput, Decision, NudgeState, decide, with_nudge
 from alertsvc.domain.schedule import Place, Schedule, SchoolException
-from alertsvc.services.experiments import definitions_version
+from alertsvc.services.experiments import (
+    definitions_version,
+    parse_teen_exposures,
+    teen_exposures,
+)
 from alertsvc.services.flags import kill_switch_on
 from alertsvc.services.ids import digest, new_id
 
@@ -54,8 +58,10 @@ class Subject:
     state_version: int | None
     has_exceptions: bool = True
     kill_switch: bool = False
-    # The experiments' definitions version (`experiments.arm_for_teen` reloads on a change).
+    # The experiments' definitions version (`experiments.arm_for_teen` reloads on a change)
+    # and the teen's exposures {experiment key: variant key}.
     experiments_version: int = 0
+    exposures: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,8 @@ _SUBJECT_COLUMNS = (
     # process, at no round trip of its own (two primary-key reads in the same statement).
     kill_switch_on().label("kill_switch"),
     definitions_version().label("experiments_version"),
+    # A teen in a running experiment needs its exposures: read here, they cost no round trip.
+    teen_exposures(Device.teen_id).label("exposures"),
 )
 _STATE_AT = len(_SUBJECT_COLUMNS)  # where the state columns start in the row
 _SCHEDULE_AT = _STATE_AT + len(STATE_COLUMNS)  # and where the schedule's content starts
@@ -248,6 +256,7 @@ def find_subject(reader: Connection, device_token: str) -> Subject | None:
         has_exceptions=bool(row[8]),
         kill_switch=bool(row[9]),
         experiments_version=int(row[10]),
+        exposures=parse_teen_exposures(row[11]),
     )
 
 

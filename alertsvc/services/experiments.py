@@ -22,7 +22,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytz
-from sqlalchemy import ColumnElement, and_, func, literal_column, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    and_,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -382,6 +391,25 @@ def running_experiments(executor: Executor, version: int | None = None) -> tuple
     return _running.get(executor, version)
 
 
+def teen_exposures(teen_id: ColumnExpressionArgument[str]) -> ColumnElement[Any]:
+    """The teen's exposures as "experiment=variant,..." text (NULL without any), as a column
+    for the check's own query, so a check of an exposed teen reads no exposure of its own.
+    Keys are slugs, so neither separator occurs in them; both are written into the SQL."""
+    pair = Exposure.experiment_key.concat(literal_column("'='")).concat(Exposure.variant_key)
+    return (
+        select(func.aggregate_strings(pair, literal_column("','")))  # type: ignore[arg-type]
+        .where(Exposure.teen_id == teen_id)
+        .scalar_subquery()
+    )
+
+
+def parse_teen_exposures(text: str | None) -> dict[str, str]:
+    """`teen_exposures`'s text as {experiment key: variant key}."""
+    if not text:
+        return {}
+    return dict(item.split("=", 1) for item in text.split(","))
+
+
 def _insert_exposures(
     executor: Executor, teen_id: str, chosen: Mapping[str, tuple[str, int]], now: datetime
 ) -> set[str]:
@@ -416,29 +444,52 @@ def arms_for_teen(
     now: datetime,
     *,
     version: int | None = None,
+    exposures: Mapping[str, str] | None = None,
 ) -> tuple[Arm, ...]:
     """The teen's arm in each running experiment that targets them, ordered by experiment key.
 
     The first answer for a teen and an experiment is stored as its exposure, with the weights
     version it was assigned under, and used ever after, so weight or coverage changes never
-    move an exposed teen. Costs: the running list (reloaded only when the definitions
-    `version` moved), then one exposure read; an insert only on a first exposure."""
+    move an exposed teen. The check passes the definitions `version` and the teen's
+    `exposures` read in its own query; then the running list is reloaded only when the version
+    moved, and an exposed teen costs no query at all (an insert only on a first exposure)."""
     eligible = [
         e for e in running_experiments(executor, version) if e.targeting.matches(country, timezone)
     ]
     if not eligible:
         return ()
-    keys = [e.key for e in eligible]
+    sticky = _variants_of(executor, teen_id, eligible, now, exposures)
+    arms = []
+    for experiment in eligible:
+        variant = experiment.variant(sticky.get(experiment.key, ""))
+        if variant is not None:
+            arms.append(Arm(experiment.key, variant.key, variant.params))
+    return tuple(arms)
 
-    def read(keys: Iterable[str]) -> dict[str, str]:
-        rows = executor.execute(
-            select(Exposure.experiment_key, Exposure.variant_key).where(
-                Exposure.teen_id == teen_id, Exposure.experiment_key.in_(list(keys))
-            )
+
+def _read_exposures(executor: Executor, teen_id: str, keys: Iterable[str]) -> dict[str, str]:
+    rows = executor.execute(
+        select(Exposure.experiment_key, Exposure.variant_key).where(
+            Exposure.teen_id == teen_id, Exposure.experiment_key.in_(list(keys))
         )
-        return dict(rows.all())
+    )
+    return dict(rows.all())
 
-    sticky = read(keys)
+
+def _variants_of(
+    executor: Executor,
+    teen_id: str,
+    eligible: Sequence[Experiment],
+    now: datetime,
+    exposures: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """The teen's variant key per eligible experiment: the stored exposure, else the hash's
+    answer, stored now (a concurrent check's first answer wins)."""
+    keys = [e.key for e in eligible]
+    if exposures is None:
+        sticky = _read_exposures(executor, teen_id, keys)
+    else:
+        sticky = {key: exposures[key] for key in keys if key in exposures}
     fresh: dict[str, tuple[str, int]] = {}
     for experiment in eligible:
         if experiment.key not in sticky:
@@ -450,13 +501,8 @@ def arms_for_teen(
         sticky.update({key: fresh[key][0] for key in inserted})
         lost = set(fresh) - inserted
         if lost:
-            sticky.update(read(lost))
-    arms = []
-    for experiment in eligible:
-        variant = experiment.variant(sticky.get(experiment.key, ""))
-        if variant is not None:
-            arms.append(Arm(experiment.key, variant.key, variant.params))
-    return tuple(arms)
+            sticky.update(_read_exposures(executor, teen_id, lost))
+    return sticky
 
 
 def arm_for_teen(
@@ -467,11 +513,16 @@ def arm_for_teen(
     now: datetime,
     *,
     version: int | None = None,
+    exposures: Mapping[str, str] | None = None,
 ) -> Arm | None:
     """The one arm `decide()` applies: every running experiment's arm merged (`merge_arms`),
-    named after the first experiment by key; None when the teen is in none. `version` is the
-    definitions version the check read in its own query (read here when not given)."""
-    return merge_arms(arms_for_teen(executor, teen_id, country, timezone, now, version=version))
+    named after the first experiment by key; None when the teen is in none. `version` and
+    `exposures` are what the check read in its own query (read here when not given)."""
+    return merge_arms(
+        arms_for_teen(
+            executor, teen_id, country, timezone, now, version=version, exposures=exposures
+        )
+    )
 
 
 # --- Results --------------------------------------------------------------------------------

@@ -18,9 +18,12 @@ from alertsvc.config import Settings
 from alertsvc.db.models import Exposure, Teen
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
+from alertsvc.services import check as check_service
 from alertsvc.services import experiments
 from alertsvc.services.experiments import ExperimentChanges
-from tests.support import FakeClock
+from tests.api.checking import check, make_teen, pair, put_schedule
+from tests.api.test_check import IN_SCHOOL
+from tests.support import Api, FakeClock
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 
@@ -105,16 +108,27 @@ def test_first_check_records_one_exposure_and_later_checks_reuse_it(session: Ses
     assert row.exposed_at == NOW
 
 
-def test_an_exposed_check_costs_one_query(session: Session) -> None:
+def test_an_exposed_teen_costs_no_query_when_the_check_brought_its_exposures(
+    session: Session,
+) -> None:
     [teen] = add_teens(session, 1)
     start(session, "copy")
     version = experiments.read_definitions_version(session)
-    experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)  # loads the list
+    arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)
     session.commit()
+    assert arm is not None
     with counted_statements(session) as statements:
-        experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)
-    assert len(statements) == 1
+        again = experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)
+    assert again == arm
+    assert len(statements) == 1  # without the check's exposures: one read of its own
     assert "exposures" in statements[0]
+    with counted_statements(session) as statements:
+        exposures = {"copy": arm.variant_key, "stopped-long-ago": "v9"}
+        brought = experiments.arm_for_teen(
+            session, teen, "US", "UTC", NOW, version=version, exposures=exposures
+        )
+    assert brought == arm
+    assert statements == []
 
 
 def test_no_running_experiment_costs_no_query_while_the_version_holds(session: Session) -> None:
@@ -366,3 +380,42 @@ def test_a_weight_change_raises_no_false_sample_ratio_alarm_and_a_real_skew_stil
     session.commit()
     broken = experiments.experiment_results(session, "copy", NOW + timedelta(hours=2)).srm
     assert broken.mismatch
+
+
+def test_a_check_of_an_exposed_teen_that_gets_no_nudge_is_one_statement(
+    app: Flask, admin: Api, parent: Api, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch, the experiments' version and the teen's exposures come with the subject:
+    with two experiments running, a repeated check is still one round trip."""
+    clock.set(IN_SCHOOL)
+    teen = make_teen(parent)
+    put_schedule(parent, teen)
+    device = pair(parent, teen)
+    for key, params in (("one", {"max_per_day": 2}), ("two", {"title": "Hi"})):
+        variants = [{"key": "a", "weight": 1, "params": params}, {"key": "b", "weight": 1}]
+        body = {"key": key, "traffic_percent": 100, "variants": variants}
+        assert admin.post("/v1/admin/experiments", body).status_code == 201
+        assert admin.patch(f"/v1/admin/experiments/{key}", {"status": "running"}).status_code == 200
+    first = check(device)  # nudges, and records both exposures
+    assert first["experiment"]["key"] == "one"
+    statements: list[str] = []
+    driver_first = check_service._DriverQuery.first
+
+    def subject_query(query: Any, reader: Any, token_hash: str) -> Any:
+        statements.append("the subject query, on the driver's cursor")
+        return driver_first(query, reader, token_hash)
+
+    def note(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    monkeypatch.setattr(check_service._DriverQuery, "first", subject_query)
+    engine = app.extensions["alertsvc"].engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        clock.advance(seconds=30)
+        again = check(device)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert again["nudge"]["id"] == first["nudge"]["id"]  # re-delivered: no new nudge
+    assert again["experiment"] == first["experiment"]
+    assert statements == ["the subject query, on the driver's cursor"]
