@@ -577,8 +577,9 @@ def test_results_warn_in_plain_words_when_the_split_is_off(
     page = admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True)
     text = _texts(page)
     assert (
-        "The split of teens between variants is off from the configured weights (p = 0.00034). "
-        "Something may be wrong with assignment; don't trust these results until it's explained."
+        "The split of teens between variants is off from the weights in force when each was "
+        "assigned (p = 0.00034). Something may be wrong with assignment; don't trust these "
+        "results until it's explained."
     ) in text
     assert "No reminders yet: rates, intervals and charts appear once" in text
     assert "<svg" not in page
