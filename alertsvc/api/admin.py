@@ -239,7 +239,7 @@ def _variants(items: list[VariantIn]) -> tuple[Variant, ...]:
     for index, item in enumerate(items):
         raw = item.params.model_dump(exclude_none=True, exclude_defaults=True)
         params = parse_params(raw, f"variants[{index}].params")
-        variants.append(Variant(item.key, item.weight, params))
+        variants.append(Variant(item.key, item.weight or 0.0, params))  # -0.0 is kept as 0
     return tuple(variants)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from datetime import timedelta
 from typing import Any
@@ -419,8 +420,9 @@ def test_weights_that_overflow_a_float_are_422_not_infinity(admin: Api) -> None:
 def test_a_weight_of_0_stops_new_assignments_and_keeps_the_results_answering(
     admin: Api,
 ) -> None:
-    zero_first = [{"key": "control", "weight": 0}, {"key": "friendly", "weight": 1}]
-    assert create(admin, variants=zero_first)["variants"][0]["weight"] == 0.0
+    zero_first = [{"key": "control", "weight": -0.0}, {"key": "friendly", "weight": 1}]
+    stored_weight = create(admin, variants=zero_first)["variants"][0]["weight"]
+    assert (stored_weight, math.copysign(1, stored_weight)) == (0.0, 1)  # -0.0 is kept as 0
     set_status(admin, "copy-2026-11", "running")
     ramp_down = [{"key": "control", "weight": 1}, {"key": "friendly", "weight": 0}]
     changed = admin.patch("/v1/admin/experiments/copy-2026-11", {"variants": ramp_down})
