@@ -70,7 +70,6 @@ class Settings:
     proxy_count: int = 0
     db_pool_size: int = 5
     db_timeout_seconds: int = 3
-    kill_switch_cache_seconds: float = 1.0
     guardrail_max_nudges_per_teen_day: float = 6.0
     guardrail_max_report_wrong_rate: float = 0.2
     guardrail_min_acks: int = 20

@@ -22,7 +22,9 @@ from alertsvc.domain.experiments import (
     KEY_PATTERN,
     MAX_TARGETS,
     MAX_VARIANTS,
+    MAX_WEIGHT,
     MIN_VARIANTS,
+    MIN_WEIGHT,
     TITLE_MAX,
     Experiment,
     Status,
@@ -68,7 +70,15 @@ class VariantIn(BaseModel):
     model_config = ConfigDict(extra="forbid", title="ExperimentVariant")
 
     key: Slug
-    weight: float = Field(gt=0, allow_inf_nan=False, strict=True)
+    # Relative to the other variants; 0 assigns no new teens (exposed ones keep theirs). A
+    # weight above 0 is at least MIN_WEIGHT (the domain's rule), and they cannot all be 0.
+    weight: float = Field(
+        ge=0,
+        le=MAX_WEIGHT,
+        allow_inf_nan=False,
+        strict=True,
+        description=f"0, or {MIN_WEIGHT:g} to {MAX_WEIGHT:g}; relative to the other variants",
+    )
     params: VariantParamsIn = Field(default_factory=VariantParamsIn)
 
 
@@ -229,7 +239,7 @@ def _variants(items: list[VariantIn]) -> tuple[Variant, ...]:
     for index, item in enumerate(items):
         raw = item.params.model_dump(exclude_none=True, exclude_defaults=True)
         params = parse_params(raw, f"variants[{index}].params")
-        variants.append(Variant(item.key, item.weight, params))
+        variants.append(Variant(item.key, item.weight or 0.0, params))  # -0.0 is kept as 0
     return tuple(variants)
 
 

@@ -17,7 +17,7 @@ from alertsvc.api.owned import owned_teen
 from alertsvc.api.problems import Problem, not_found, too_many, unauthorized
 from alertsvc.domain.decision import AckAction
 from alertsvc.services import check as check_service
-from alertsvc.services import experiments, flags, nudges, pairing
+from alertsvc.services import experiments, nudges, pairing
 from alertsvc.services.check import CheckResult
 
 blueprint = Blueprint("api_devices", __name__)
@@ -238,9 +238,15 @@ def check() -> ResponseReturnValue:
         subject,
         now=now,
         device_offset_minutes=data.utc_offset_minutes,
-        kill_switch=flags.kill_switch_enabled(reader, edge.settings().kill_switch_cache_seconds),
+        kill_switch=subject.kill_switch,
         arm=experiments.arm_for_teen(
-            reader, subject.teen_id, subject.place.country, subject.place.timezone, now
+            reader,
+            subject.teen_id,
+            subject.place.country,
+            subject.place.timezone,
+            now,
+            version=subject.experiments_version,
+            exposures=subject.exposures,
         ),
     )
     if result.new_nudge:

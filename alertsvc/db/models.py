@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -201,6 +202,11 @@ class Experiment(Base):
     # [{"key": ..., "weight": ..., "params": {...}}, ...]
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     targeting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Every weight setting the experiment has had, oldest first: [{variant key: weight}, ...].
+    # An exposure records the index of the one it was assigned under (`weights_version`).
+    weight_history: Mapped[list[dict[str, float]]] = mapped_column(
+        JSON, server_default=text("'[]'")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -218,6 +224,9 @@ class Exposure(Base):
     )
     variant_key: Mapped[str] = mapped_column(String(64))
     exposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The experiment's weight setting in force when the teen was assigned (an index into
+    # `Experiment.weight_history`), so the sample-ratio test compares with what was in force.
+    weights_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class ExperimentRollup(Base):
@@ -231,6 +240,32 @@ class ExperimentRollup(Base):
     variant_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExperimentTally(Base):
+    """Counts that retention removed: attributed nudges (`metric` "nudges") and their acks
+    (`metric` the ack action) per variant, added in the purge's transaction, so an
+    experiment's results never shrink when its nudges pass the retention period. No teen ids."""
+
+    __tablename__ = "experiment_tallies"
+
+    experiment_key: Mapped[str] = mapped_column(
+        ForeignKey("experiments.key", ondelete="CASCADE"), primary_key=True
+    )
+    variant_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class DefinitionVersion(Base):
+    """A counter per kind of definition that every check reads in its own query (today only
+    "experiments"), bumped in the transaction of each change: a process reloads its copy of
+    the definitions exactly when the counter it reads has moved."""
+
+    __tablename__ = "definition_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class ServiceFlag(Base):

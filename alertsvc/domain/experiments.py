@@ -18,6 +18,7 @@ from typing import Any
 # `decide()` owns the shape of what a variant changes; assignment produces it.
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.schedule import FieldError, InvalidFieldsError
+from alertsvc.domain.stats import proportions
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
@@ -26,6 +27,11 @@ MAX_VARIANTS = 10
 TITLE_MAX = 80
 BODY_MAX = 240
 MAX_TARGETS = 300
+# Weights are relative. 0 stops assigning new teens to a variant; a weight above 0 is at
+# least MIN_WEIGHT, so the smallest share (1e-7 with ten variants) keeps every expected count
+# and chi-square term of the results comfortably finite.
+MIN_WEIGHT = 0.001
+MAX_WEIGHT = 1000
 # Integer parameters a variant may override, with the SPEC §4.2 bounds (inclusive).
 INT_PARAM_BOUNDS: Mapping[str, tuple[int, int]] = {
     "grace_minutes": (0, 120),
@@ -192,14 +198,19 @@ class Experiment:
     variants: tuple[Variant, ...]
     targeting: Targeting = Targeting()
     description: str = ""
+    # Which of the experiment's weight settings is in force; an exposure records it.
+    weights_version: int = 0
 
     @property
     def coverage(self) -> float:
         return self.traffic_percent / 100
 
     def normalized_weights(self) -> list[float]:
-        total = sum(v.weight for v in self.variants)
-        return [v.weight / total for v in self.variants]
+        """Each variant's share of new teens (all 0 when every weight is 0)."""
+        return proportions([v.weight for v in self.variants])
+
+    def weights(self) -> dict[str, float]:
+        return {v.key: v.weight for v in self.variants}
 
     def variant(self, key: str) -> Variant | None:
         return next((v for v in self.variants if v.key == key), None)
@@ -222,10 +233,13 @@ def bucket(experiment: Experiment, teen_id: str) -> float:
 
 
 def hashed_variant(experiment: Experiment, teen_id: str) -> str | None:
-    """The variant the hash picks, ignoring targeting; None outside the traffic coverage."""
-    ranges = bucket_ranges(
-        len(experiment.variants), experiment.coverage, experiment.normalized_weights()
-    )
+    """The variant the hash picks, ignoring targeting; None outside the traffic coverage.
+    A variant of weight 0 has an empty range, so it is never picked; with every weight 0
+    nobody is (GrowthBook would fall back to equal weights)."""
+    shares = experiment.normalized_weights()
+    if not any(shares):
+        return None
+    ranges = bucket_ranges(len(experiment.variants), experiment.coverage, shares)
     index = choose_variation(bucket(experiment, teen_id), ranges)
     return experiment.variants[index].key if index >= 0 else None
 
@@ -265,6 +279,26 @@ def merge_arms(arms: Sequence[Arm]) -> Arm | None:
     return Arm(first.experiment_key, first.variant_key, VariantParams(**merged))
 
 
+def expected_exposures(
+    variants: Sequence[Variant],
+    exposed: Mapping[int, Mapping[str, int]],
+    history: Sequence[Mapping[str, float]],
+) -> list[float]:
+    """The number of exposed teens each variant should hold if assignment followed the weights
+    in force when each teen was exposed: `exposed` counts teens by weights version and
+    variant, `history[version]` is that version's weights. A version missing from the history
+    (data stored before versions were kept) is compared with the current weights."""
+    current = [v.weight for v in variants]
+    expected = [0.0] * len(variants)
+    for version, counts in exposed.items():
+        teens = sum(counts.values())
+        weights = history[version] if 0 <= version < len(history) else None
+        in_force = current if weights is None else [weights.get(v.key, 0.0) for v in variants]
+        for index, share in enumerate(proportions(in_force)):
+            expected[index] += teens * share
+    return expected
+
+
 # --- Validation -----------------------------------------------------------------------------
 
 
@@ -298,6 +332,14 @@ def parse_params(raw: Mapping[str, Any], path: str = "params") -> VariantParams:
     return VariantParams(**values)
 
 
+WEIGHT_RULE = f"must be 0, or a number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}"
+
+
+def weight_is_valid(weight: float) -> bool:
+    """0 (no new teens), or from MIN_WEIGHT to MAX_WEIGHT."""
+    return weight == 0 or (math.isfinite(weight) and MIN_WEIGHT <= weight <= MAX_WEIGHT)
+
+
 def _variant_errors(variants: Sequence[Variant]) -> list[FieldError]:
     errors: list[FieldError] = []
     if not MIN_VARIANTS <= len(variants) <= MAX_VARIANTS:
@@ -311,8 +353,13 @@ def _variant_errors(variants: Sequence[Variant]) -> list[FieldError]:
         elif variant.key in seen:
             errors.append(FieldError(f"variants[{index}].key", "duplicates another variant key"))
         seen.add(variant.key)
-        if not (math.isfinite(variant.weight) and variant.weight > 0):
-            errors.append(FieldError(f"variants[{index}].weight", "must be greater than 0"))
+        if not weight_is_valid(variant.weight):
+            errors.append(FieldError(f"variants[{index}].weight", WEIGHT_RULE))
+    if variants and all(v.weight == 0 for v in variants):
+        errors += [
+            FieldError(f"variants[{index}].weight", "at least one variant needs a weight above 0")
+            for index in range(len(variants))
+        ]
     return errors
 
 

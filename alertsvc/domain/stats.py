@@ -3,11 +3,16 @@
 Standard library only (`math`, `statistics.NormalDist`); the chi-square tail comes from the
 regularized upper incomplete gamma function (series / continued fraction, as in Numerical
 Recipes §6.2).
+
+The functions that take counts and weights are total: whatever counts and finite or not
+weights they are given (zero trials, zero weights, one variant, huge numbers), they answer
+finite numbers, so no NaN or infinity ever reaches a JSON answer or a page.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -16,6 +21,8 @@ SRM_THRESHOLD = 0.001
 _EPS = 1e-15
 _MAX_ITERATIONS = 10_000
 _TINY = 1e-300
+# The largest statistic reported: a fit so bad that the sum overflowed is still a finite number.
+_STATISTIC_CEILING = sys.float_info.max
 
 
 def z_value(confidence: float = 0.95) -> float:
@@ -30,12 +37,25 @@ class Interval:
     high: float
 
 
+def proportions(weights: Sequence[float]) -> list[float]:
+    """Each weight's share of their sum. A weight that is not finite and above 0 counts as 0;
+    weights that are all 0 give all-zero shares. Scaled by the largest weight before summing,
+    so no sum overflows (two weights of 1e308 are half and half, not NaN)."""
+    clean = [float(w) if math.isfinite(w) and w > 0 else 0.0 for w in weights]
+    top = max(clean, default=0.0)
+    if top == 0:
+        return [0.0] * len(clean)
+    scaled = [w / top for w in clean]
+    total = math.fsum(scaled)  # between 1 and len(weights): no overflow
+    return [w / total for w in scaled]
+
+
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> Interval | None:
-    """Wilson score interval of a proportion; None without trials."""
+    """Wilson score interval of a proportion; None without trials. Successes outside
+    `[0, trials]` are clamped into it (a count can only be off by a race, never by design)."""
     if trials <= 0:
         return None
-    if not 0 <= successes <= trials:
-        raise ValueError("successes must be between 0 and trials")
+    successes = min(max(successes, 0), trials)
     z = z_value(confidence)
     p = successes / trials
     z2n = z * z / trials
@@ -130,21 +150,36 @@ class SampleRatio:
 
 
 def sample_ratio_mismatch(
-    observed: Sequence[int], weights: Sequence[float], threshold: float = SRM_THRESHOLD
+    observed: Sequence[int], expected: Sequence[float], threshold: float = SRM_THRESHOLD
 ) -> SampleRatio:
-    """Chi-square goodness of fit of exposed counts against the configured weights (k-1 dof);
-    a p-value below `threshold` (0.001) flags a broken assignment or exposure logging."""
-    if len(observed) != len(weights) or len(observed) < 2:
-        raise ValueError("need one weight per observed count, and at least two")
-    if any(not (math.isfinite(w) and w > 0) for w in weights):
-        raise ValueError("weights must be positive")
-    total = sum(observed)
-    weight_sum = sum(weights)
+    """Chi-square goodness of fit of exposed counts against the expected split (k-1 dof): the
+    configured weights, or the expected counts (any non-negative numbers: only their
+    proportions matter). A p-value below `threshold` (0.001) flags a broken assignment or
+    exposure logging.
+
+    Total: a variant the split gives no share (weight 0) cannot hold teens, so a teen there
+    is a certain mismatch (p = 0); such variants add no term and no degree of freedom. With
+    fewer than two variants that can hold teens there is nothing to test (p = 1)."""
+    if len(observed) != len(expected):
+        raise ValueError("need one expected share per observed count")
+    counts = [max(int(count), 0) for count in observed]
+    shares = proportions(expected)
+    total = sum(counts)
     if total == 0:
         return SampleRatio(0.0, 1.0, False)
     statistic = 0.0
-    for count, weight in zip(observed, weights, strict=True):
-        expected = total * weight / weight_sum
-        statistic += (count - expected) ** 2 / expected
-    p_value = chi_square_sf(statistic, len(observed) - 1)
+    for count, share in zip(counts, shares, strict=True):
+        if share > 0:
+            expected_count = total * share
+            difference = count - expected_count
+            statistic += difference * difference / expected_count
+    statistic = min(statistic, _STATISTIC_CEILING)  # an overflowed sum is +inf
+    impossible = any(count > 0 and share == 0 for count, share in zip(counts, shares, strict=True))
+    dof = sum(1 for share in shares if share > 0) - 1
+    if impossible:
+        p_value = 0.0
+    elif dof < 1:
+        p_value = 1.0
+    else:
+        p_value = chi_square_sf(statistic, dof)
     return SampleRatio(statistic, p_value, p_value < threshold)

@@ -4,12 +4,15 @@ Reads run on the request's reader connection (`edge.reader`, outside any transac
 check that writes nothing costs one round trip, with no BEGIN or COMMIT. The state is
 compare-and-set, so reading it outside the writing transaction is safe: a nudge is claimed
 in its own transaction on `writer()` only if the state is still the version that was read.
+
+Operator changes hold at once: the same query reads the kill switch and the experiments'
+definitions version, so no process answers from a copy older than the check's own query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +32,12 @@ from alertsvc.db.teen_state import (
 )
 from alertsvc.domain.decision import Arm, CheckInput, Decision, NudgeState, decide, with_nudge
 from alertsvc.domain.schedule import Place, Schedule, SchoolException
+from alertsvc.services.experiments import (
+    definitions_version,
+    parse_teen_exposures,
+    teen_exposures,
+)
+from alertsvc.services.flags import kill_switch_on
 from alertsvc.services.ids import digest, new_id
 
 # last_seen_at is for parents ("is the app still installed?"), not tracking: minute-level
@@ -48,6 +57,11 @@ class Subject:
     state: NudgeState
     state_version: int | None
     has_exceptions: bool = True
+    kill_switch: bool = False
+    # The experiments' definitions version (`experiments.arm_for_teen` reloads on a change)
+    # and the teen's exposures {experiment key: variant key}.
+    experiments_version: int = 0
+    exposures: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +86,12 @@ _SUBJECT_COLUMNS = (
     ScheduleRow.updated_at,
     # Most teens have no exceptions: knowing that here saves a round trip per check.
     exists().where(ExceptionRow.teen_id == Device.teen_id).label("has_exceptions"),
+    # Operator state, read with the subject so a change holds for the very next check on any
+    # process, at no round trip of its own (two primary-key reads in the same statement).
+    kill_switch_on().label("kill_switch"),
+    definitions_version().label("experiments_version"),
+    # A teen in a running experiment needs its exposures: read here, they cost no round trip.
+    teen_exposures(Device.teen_id).label("exposures"),
 )
 _STATE_AT = len(_SUBJECT_COLUMNS)  # where the state columns start in the row
 _SCHEDULE_AT = _STATE_AT + len(STATE_COLUMNS)  # and where the schedule's content starts
@@ -234,6 +254,9 @@ def find_subject(reader: Connection, device_token: str) -> Subject | None:
         state=state,
         state_version=version,
         has_exceptions=bool(row[8]),
+        kill_switch=bool(row[9]),
+        experiments_version=int(row[10]),
+        exposures=parse_teen_exposures(row[11]),
     )
 
 

@@ -3,23 +3,48 @@
 Attribution is intention-to-treat from the sticky exposure: once a teen is exposed to a
 variant, their nudges at or after `exposed_at` (and before the experiment stopped) and the acks
 of those nudges count for that variant. This credits every experiment a teen is in (they may
-overlap, since their parameters never conflict), whichever one the check names.
+overlap, since their parameters never conflict), whichever one the check names. Nudges that
+retention removes are first added to per-variant tallies, so results never shrink.
+
+Every definition change bumps the "experiments" definitions version in its own transaction;
+checks read that version in their own query and reload the running experiments only when it
+moved, so a change holds for every check answered after it commits, on every process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytz
-from sqlalchemy import ColumnElement, and_, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    and_,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
-from alertsvc.db.models import Ack, ExperimentRollup, Exposure, Nudge
+from alertsvc.db.models import (
+    Ack,
+    DefinitionVersion,
+    ExperimentRollup,
+    ExperimentTally,
+    Exposure,
+    Nudge,
+)
 from alertsvc.db.models import Experiment as ExperimentRow
-from alertsvc.db.session import Executor, commit_now, dialect_name, orm, upsert
+from alertsvc.db.session import Executor, commit_now, orm, pool_of, upsert
 from alertsvc.domain import stats
 from alertsvc.domain.decision import AckAction, Arm, VariantParams
 from alertsvc.domain.experiments import (
@@ -32,22 +57,25 @@ from alertsvc.domain.experiments import (
     conflicting_params,
     control_variant,
     definition_errors,
+    expected_exposures,
     hashed_variant,
     merge_arms,
     params_json,
 )
 from alertsvc.domain.schedule import FieldError, InvalidFieldsError
 from alertsvc.services import audit
-from alertsvc.services.flags import EngineCache
 
 ACK_ACTIONS: tuple[str, ...] = tuple(action.value for action in AckAction)
 RATE_ACTIONS: tuple[str, ...] = ("closed_app", "dismissed", "school_use", "report_wrong")
 # Rollups younger than this are served as they are; older ones are recomputed on read.
 ROLLUP_FRESH_FOR = timedelta(minutes=5)
-# Serializes status changes on PostgreSQL so two admins cannot start conflicting experiments.
-_DEFINITIONS_LOCK = 0x616C6578  # "alex"
-
-_running_cache: EngineCache[tuple[Experiment, ...]] = EngineCache()
+# The definitions version that every experiment change bumps.
+DEFINITIONS = "experiments"
+# The tally metric of nudges (the other metrics are ack actions).
+NUDGES = "nudges"
+# Exposures counted without a weights version (rollups stored before versions were kept):
+# compared with the current weights.
+UNKNOWN_WEIGHTS = -1
 
 
 class ExperimentNotFoundError(LookupError):
@@ -131,6 +159,7 @@ def _to_domain(row: ExperimentRow) -> Experiment:
         ),
         targeting=_targeting_from_json(row.targeting),
         description=row.description,
+        weights_version=max(len(row.weight_history or ()) - 1, 0),
     )
 
 
@@ -144,6 +173,10 @@ def _write(row: ExperimentRow, experiment: Experiment) -> None:
     row.traffic_percent = experiment.traffic_percent
     row.variants = [_variant_json(v) for v in experiment.variants]
     row.targeting = experiment.targeting.to_json()
+    # New weights get a new version; the old ones stay, for the exposures made under them.
+    history = list(row.weight_history or ())
+    if not history or history[-1] != experiment.weights():
+        row.weight_history = [*history, experiment.weights()]
 
 
 def _validate(experiment: Experiment) -> None:
@@ -161,19 +194,35 @@ def _validate(experiment: Experiment) -> None:
         raise InvalidFieldsError(errors)
 
 
-def _lock_definitions(session: Session, key: str) -> None:
-    """Serialize definition changes, so two admins cannot start conflicting experiments at
-    once: an advisory lock on PostgreSQL; on SQLite a no-op write, which takes the database's
-    single write lock before the conflict check reads anything."""
-    if dialect_name(session) == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DEFINITIONS_LOCK})
-    else:
-        session.execute(
-            update(ExperimentRow)
-            .where(ExperimentRow.key == key)
-            .values(updated_at=ExperimentRow.updated_at)
-            .execution_options(synchronize_session=False)
+def definitions_version() -> ColumnElement[Any]:
+    """The experiments' definitions version, as a column for the check's own query (0 before
+    the first change). The name is written into the SQL, not bound: the check runs its
+    statement with the token as the only parameter."""
+    version = (
+        select(DefinitionVersion.version)
+        .where(DefinitionVersion.name == literal_column(f"'{DEFINITIONS}'"))
+        .scalar_subquery()
+    )
+    return func.coalesce(version, literal_column("0"))
+
+
+def read_definitions_version(executor: Executor) -> int:
+    """The current definitions version, read on its own (the check reads it in its query)."""
+    return int(executor.scalar(select(definitions_version())) or 0)
+
+
+def _bump_definitions(session: Session) -> None:
+    """Move the definitions version, in the caller's transaction, before any experiment row
+    is touched. Its row lock also serializes definition changes until commit (on SQLite, the
+    write takes the database's single write lock), so two admins cannot start conflicting
+    experiments at once, and the guardrails take the locks in the same order."""
+    statement = upsert(session, DefinitionVersion).values(name=DEFINITIONS, version=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DefinitionVersion.name],
+            set_={"version": DefinitionVersion.version + 1},
         )
+    )
 
 
 # --- Definitions and lifecycle --------------------------------------------------------------
@@ -185,6 +234,7 @@ def create_experiment(
     """Store a new experiment as a draft (whatever status the definition carries)."""
     experiment = replace(definition, status=Status.DRAFT)
     _validate(experiment)
+    _bump_definitions(session)
     if session.get(ExperimentRow, experiment.key) is not None:
         raise ExperimentExistsError(experiment.key)
     row = ExperimentRow(key=experiment.key, created_at=now, updated_at=now)
@@ -258,7 +308,7 @@ def update_experiment(
     session: Session, key: str, changes: ExperimentChanges, actor: str, now: datetime
 ) -> StoredExperiment:
     """Apply an admin's change: status transitions, weights, params, traffic, targeting."""
-    _lock_definitions(session, key)
+    _bump_definitions(session)
     row = session.get(ExperimentRow, key, with_for_update=True, populate_existing=True)
     if row is None:
         raise ExperimentNotFoundError(key)
@@ -285,36 +335,95 @@ def update_experiment(
         }[updated.status]
     audit.record(session, actor, action, key, before, after, now)
     session.flush()
-    _running_cache.invalidate(session)
     return _stored(row)
 
 
 # --- Exposure -------------------------------------------------------------------------------
 
 
-def running_experiments(executor: Executor, cache_seconds: float = 1.0) -> tuple[Experiment, ...]:
-    """Running experiments ordered by key; one query per process every `cache_seconds`."""
+def _load_running(executor: Executor) -> tuple[int, tuple[Experiment, ...]]:
+    """The definitions version, then the running experiments ordered by key: read in this
+    order, the experiments are at least as new as the version they are kept under."""
+    with orm(executor) as session:
+        version = read_definitions_version(session)
+        rows = session.scalars(
+            select(ExperimentRow)
+            .where(ExperimentRow.status == Status.RUNNING.value)
+            .order_by(ExperimentRow.key)
+        )
+        return version, tuple(_to_domain(row) for row in rows)
 
-    def load() -> tuple[Experiment, ...]:
-        with orm(executor) as session:
-            rows = session.scalars(
-                select(ExperimentRow)
-                .where(ExperimentRow.status == Status.RUNNING.value)
-                .order_by(ExperimentRow.key)
-            )
-            return tuple(_to_domain(row) for row in rows)
 
-    return _running_cache.get(executor, cache_seconds, load)
+class _RunningExperiments:
+    """The running experiments of each database (keyed by its connection pool, which the
+    engine's reader variant shares), with the definitions version they were read at.
+
+    Asked for the version a check read in its own query, it reloads unless it holds that very
+    version, so what it answers is never older than the check's query: no time-based
+    staleness, and one reload per process after each change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: weakref.WeakKeyDictionary[Pool, tuple[int, tuple[Experiment, ...]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, executor: Executor, version: int) -> tuple[Experiment, ...]:
+        pool = pool_of(executor)
+        with self._lock:
+            entry = self._entries.get(pool)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        loaded = _load_running(executor)
+        with self._lock:
+            self._entries[pool] = loaded
+        return loaded[1]
+
+
+_running = _RunningExperiments()
+
+
+def running_experiments(executor: Executor, version: int | None = None) -> tuple[Experiment, ...]:
+    """Running experiments ordered by key, as of definitions `version` (the one the check read
+    in its query) or later; without a version, the current one is read first."""
+    if version is None:
+        version = read_definitions_version(executor)
+    return _running.get(executor, version)
+
+
+def teen_exposures(teen_id: ColumnExpressionArgument[str]) -> ColumnElement[Any]:
+    """The teen's exposures as "experiment=variant,..." text (NULL without any), as a column
+    for the check's own query, so a check of an exposed teen reads no exposure of its own.
+    Keys are slugs, so neither separator occurs in them; both are written into the SQL."""
+    pair = Exposure.experiment_key.concat(literal_column("'='")).concat(Exposure.variant_key)
+    return (
+        select(func.aggregate_strings(pair, literal_column("','")))  # type: ignore[arg-type]
+        .where(Exposure.teen_id == teen_id)
+        .scalar_subquery()
+    )
+
+
+def parse_teen_exposures(text: str | None) -> dict[str, str]:
+    """`teen_exposures`'s text as {experiment key: variant key}."""
+    if not text:
+        return {}
+    return dict(item.split("=", 1) for item in text.split(","))
 
 
 def _insert_exposures(
-    executor: Executor, teen_id: str, chosen: Mapping[str, str], now: datetime
+    executor: Executor, teen_id: str, chosen: Mapping[str, tuple[str, int]], now: datetime
 ) -> set[str]:
-    """Insert-if-absent; returns the experiment keys this call inserted (a concurrent check
-    may have won the others)."""
+    """Insert-if-absent of (variant, weights version) per experiment key; returns the keys this
+    call inserted (a concurrent check may have won the others)."""
     rows = [
-        {"experiment_key": key, "teen_id": teen_id, "variant_key": variant, "exposed_at": now}
-        for key, variant in chosen.items()
+        {
+            "experiment_key": key,
+            "teen_id": teen_id,
+            "variant_key": variant,
+            "weights_version": weights_version,
+            "exposed_at": now,
+        }
+        for key, (variant, weights_version) in chosen.items()
     ]
     statement = (
         upsert(executor, Exposure)
@@ -334,49 +443,66 @@ def arms_for_teen(
     timezone: str,
     now: datetime,
     *,
-    cache_seconds: float = 1.0,
+    version: int | None = None,
+    exposures: Mapping[str, str] | None = None,
 ) -> tuple[Arm, ...]:
     """The teen's arm in each running experiment that targets them, ordered by experiment key.
 
-    The first answer for a teen and an experiment is stored as its exposure and used ever
-    after, so weight or coverage changes never move an exposed teen. Costs: the (cached)
-    running list, then one exposure read; an insert only on a first exposure."""
+    The first answer for a teen and an experiment is stored as its exposure, with the weights
+    version it was assigned under, and used ever after, so weight or coverage changes never
+    move an exposed teen. The check passes the definitions `version` and the teen's
+    `exposures` read in its own query; then the running list is reloaded only when the version
+    moved, and an exposed teen costs no query at all (an insert only on a first exposure)."""
     eligible = [
-        e
-        for e in running_experiments(executor, cache_seconds)
-        if e.targeting.matches(country, timezone)
+        e for e in running_experiments(executor, version) if e.targeting.matches(country, timezone)
     ]
     if not eligible:
         return ()
-    keys = [e.key for e in eligible]
-
-    def read(keys: Iterable[str]) -> dict[str, str]:
-        rows = executor.execute(
-            select(Exposure.experiment_key, Exposure.variant_key).where(
-                Exposure.teen_id == teen_id, Exposure.experiment_key.in_(list(keys))
-            )
-        )
-        return dict(rows.all())
-
-    sticky = read(keys)
-    fresh: dict[str, str] = {}
-    for experiment in eligible:
-        if experiment.key not in sticky:
-            hashed = hashed_variant(experiment, teen_id)
-            if hashed is not None:
-                fresh[experiment.key] = hashed
-    if fresh:
-        inserted = _insert_exposures(executor, teen_id, fresh, now)
-        sticky.update({key: fresh[key] for key in inserted})
-        lost = set(fresh) - inserted
-        if lost:
-            sticky.update(read(lost))
+    sticky = _variants_of(executor, teen_id, eligible, now, exposures)
     arms = []
     for experiment in eligible:
         variant = experiment.variant(sticky.get(experiment.key, ""))
         if variant is not None:
             arms.append(Arm(experiment.key, variant.key, variant.params))
     return tuple(arms)
+
+
+def _read_exposures(executor: Executor, teen_id: str, keys: Iterable[str]) -> dict[str, str]:
+    rows = executor.execute(
+        select(Exposure.experiment_key, Exposure.variant_key).where(
+            Exposure.teen_id == teen_id, Exposure.experiment_key.in_(list(keys))
+        )
+    )
+    return dict(rows.all())
+
+
+def _variants_of(
+    executor: Executor,
+    teen_id: str,
+    eligible: Sequence[Experiment],
+    now: datetime,
+    exposures: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """The teen's variant key per eligible experiment: the stored exposure, else the hash's
+    answer, stored now (a concurrent check's first answer wins)."""
+    keys = [e.key for e in eligible]
+    if exposures is None:
+        sticky = _read_exposures(executor, teen_id, keys)
+    else:
+        sticky = {key: exposures[key] for key in keys if key in exposures}
+    fresh: dict[str, tuple[str, int]] = {}
+    for experiment in eligible:
+        if experiment.key not in sticky:
+            hashed = hashed_variant(experiment, teen_id)
+            if hashed is not None:
+                fresh[experiment.key] = (hashed, experiment.weights_version)
+    if fresh:
+        inserted = _insert_exposures(executor, teen_id, fresh, now)
+        sticky.update({key: fresh[key][0] for key in inserted})
+        lost = set(fresh) - inserted
+        if lost:
+            sticky.update(_read_exposures(executor, teen_id, lost))
+    return sticky
 
 
 def arm_for_teen(
@@ -386,12 +512,16 @@ def arm_for_teen(
     timezone: str,
     now: datetime,
     *,
-    cache_seconds: float = 1.0,
+    version: int | None = None,
+    exposures: Mapping[str, str] | None = None,
 ) -> Arm | None:
     """The one arm `decide()` applies: every running experiment's arm merged (`merge_arms`),
-    named after the first experiment by key; None when the teen is in none."""
+    named after the first experiment by key; None when the teen is in none. `version` and
+    `exposures` are what the check read in its own query (read here when not given)."""
     return merge_arms(
-        arms_for_teen(executor, teen_id, country, timezone, now, cache_seconds=cache_seconds)
+        arms_for_teen(
+            executor, teen_id, country, timezone, now, version=version, exposures=exposures
+        )
     )
 
 
@@ -403,14 +533,30 @@ class VariantCounts:
     exposed: int = 0
     nudges: int = 0
     acks: Mapping[str, int] = field(default_factory=dict)
+    # Exposed teens by the weights version they were assigned under (for the SRM test).
+    exposed_by_weights: Mapping[int, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"exposed": self.exposed, "nudges": self.nudges, "acks": dict(self.acks)}
+        return {
+            "exposed": self.exposed,
+            "nudges": self.nudges,
+            "acks": dict(self.acks),
+            "exposed_by_weights": {str(k): n for k, n in self.exposed_by_weights.items()},
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> VariantCounts:
+        exposed = int(raw["exposed"])
+        by_weights = raw.get("exposed_by_weights")
         return cls(
-            int(raw["exposed"]), int(raw["nudges"]), {k: int(v) for k, v in raw["acks"].items()}
+            exposed,
+            int(raw["nudges"]),
+            {k: int(v) for k, v in raw["acks"].items()},
+            (
+                {int(k): int(n) for k, n in by_weights.items()}
+                if by_weights is not None
+                else {UNKNOWN_WEIGHTS: exposed}
+            ),
         )
 
 
@@ -454,35 +600,63 @@ def attributed_nudges(key: str, until: datetime | None) -> ColumnElement[bool]:
 def count_metrics(
     session: Session, key: str, until: datetime | None = None
 ) -> dict[str, VariantCounts]:
-    """Exposed teens, attributed nudges and their acks by action, per variant key."""
-    exposed = session.execute(
-        select(Exposure.variant_key, func.count())
+    """Exposed teens (by weights version), attributed nudges and their acks by action, per
+    variant key. Nudges and acks are the stored ones plus the tallies of those retention
+    removed, each added up in one statement: a purge committing meanwhile moves counts from
+    one side to the other, never out of a total."""
+    exposed: dict[str, dict[int, int]] = {}
+    for variant, weights_version, count in session.execute(
+        select(Exposure.variant_key, Exposure.weights_version, func.count())
         .where(Exposure.experiment_key == key)
+        .group_by(Exposure.variant_key, Exposure.weights_version)
+    ):
+        exposed.setdefault(variant, {})[weights_version] = count
+    joined = attributed_nudges(key, until)
+    tallied = select(ExperimentTally).where(ExperimentTally.experiment_key == key).subquery()
+    stored_nudges = (
+        select(Exposure.variant_key.label("variant"), func.count(Nudge.id).label("n"))
+        .join(Nudge, joined)
         .group_by(Exposure.variant_key)
     )
-    joined = attributed_nudges(key, until)
-    nudges: dict[str, int] = dict(
-        session.execute(
-            select(Exposure.variant_key, func.count(Nudge.id))
-            .join(Nudge, joined)
-            .group_by(Exposure.variant_key)
-        ).all()
+    removed_nudges = select(tallied.c.variant_key, tallied.c.count).where(
+        tallied.c.metric == NUDGES
     )
-    acks: dict[str, dict[str, int]] = {}
-    for variant, action, count in session.execute(
-        select(Exposure.variant_key, Ack.action, func.count(Ack.id))
+    both = union_all(stored_nudges, removed_nudges).subquery()
+    nudges: dict[str, int] = {
+        variant: int(n)
+        for variant, n in session.execute(
+            select(both.c.variant, func.sum(both.c.n)).group_by(both.c.variant)
+        )
+    }
+    stored_acks = (
+        select(
+            Exposure.variant_key.label("variant"),
+            Ack.action.label("action"),
+            func.count(Ack.id).label("n"),
+        )
         .join(Nudge, joined)
         .join(Ack, Ack.nudge_id == Nudge.id)
         .group_by(Exposure.variant_key, Ack.action)
+    )
+    removed_acks = select(tallied.c.variant_key, tallied.c.metric, tallied.c.count).where(
+        tallied.c.metric != NUDGES
+    )
+    every_ack = union_all(stored_acks, removed_acks).subquery()
+    acks: dict[str, dict[str, int]] = {}
+    for variant, action, count in session.execute(
+        select(every_ack.c.variant, every_ack.c.action, func.sum(every_ack.c.n)).group_by(
+            every_ack.c.variant, every_ack.c.action
+        )
     ):
-        acks.setdefault(variant, {})[action] = count
+        acks.setdefault(variant, {})[action] = int(count)
     return {
         variant: VariantCounts(
-            count,
+            sum(by_weights.values()),
             nudges.get(variant, 0),
             {a: acks.get(variant, {}).get(a, 0) for a in ACK_ACTIONS},
+            by_weights,
         )
-        for variant, count in exposed
+        for variant, by_weights in exposed.items()
     }
 
 
@@ -550,7 +724,7 @@ def experiment_results(session: Session, key: str, now: datetime) -> ExperimentR
         source = "rollup"
     else:
         counts, computed_at, source = count_metrics(session, key, _stopped_at(row)), now, "live"
-    return build_results(experiment, counts, computed_at, source)
+    return build_results(experiment, counts, computed_at, source, row.weight_history or ())
 
 
 def build_results(
@@ -558,7 +732,11 @@ def build_results(
     counts: Mapping[str, VariantCounts],
     computed_at: datetime,
     source: str,
+    weight_history: Sequence[Mapping[str, float]] = (),
 ) -> ExperimentResults:
+    """The results of any stored experiment and counts: finite numbers only (stats are total).
+    The SRM test compares each variant's exposed teens with the weights in force when each
+    was exposed (`weight_history[version]`), so changing weights never raises a false alarm."""
     control = control_variant(experiment)
     empty = VariantCounts(acks=dict.fromkeys(ACK_ACTIONS, 0))
     control_counts = counts.get(control.key, empty) if control else None
@@ -590,9 +768,13 @@ def build_results(
                 vs_control=versus,
             )
         )
+    by_weights: dict[int, dict[str, int]] = {}
+    for variant in experiment.variants:
+        for version, teens in counts.get(variant.key, empty).exposed_by_weights.items():
+            by_weights.setdefault(version, {})[variant.key] = teens
     srm = stats.sample_ratio_mismatch(
         [counts.get(v.key, empty).exposed for v in experiment.variants],
-        [v.weight for v in experiment.variants],
+        expected_exposures(experiment.variants, by_weights, weight_history),
     )
     return ExperimentResults(
         key=experiment.key,
@@ -606,14 +788,15 @@ def build_results(
 
 
 def pause_running(session: Session, key: str, now: datetime) -> bool:
-    """Running -> paused unless someone changed it meanwhile (compare-and-set)."""
+    """Running -> paused unless someone changed it meanwhile (compare-and-set); the
+    definitions version moves with it, so every check after the commit sees the pause."""
+    _bump_definitions(session)
     result = session.execute(
         update(ExperimentRow)
         .where(ExperimentRow.key == key, ExperimentRow.status == Status.RUNNING.value)
         .values(status=Status.PAUSED.value, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    _running_cache.invalidate(session)
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
@@ -630,3 +813,67 @@ def load_running(session: Session) -> list[ExperimentRow]:
 
 def experiment_of(row: ExperimentRow) -> Experiment:
     return _to_domain(row)
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedNudge:
+    id: str
+    teen_id: str
+    at: datetime
+
+
+def tally_removed(
+    session: Session, nudges: Sequence[RemovedNudge], acks: Sequence[tuple[str, str]]
+) -> int:
+    """Add nudges that retention is removing, and their acks (nudge id, action), to the tallies
+    of every variant they are attributed to, in the purge's transaction; returns the tally
+    rows touched. The attribution rule is `attributed_nudges`'s: at or after the teen's
+    exposure, and before the experiment stopped."""
+    teens = sorted({nudge.teen_id for nudge in nudges})
+    if not teens:
+        return 0
+    exposures: dict[str, list[tuple[str, str, datetime, datetime | None]]] = {}
+    for teen_id, key, variant, exposed_at, status, updated_at in session.execute(
+        select(
+            Exposure.teen_id,
+            Exposure.experiment_key,
+            Exposure.variant_key,
+            Exposure.exposed_at,
+            ExperimentRow.status,
+            ExperimentRow.updated_at,
+        )
+        .join(ExperimentRow, ExperimentRow.key == Exposure.experiment_key)
+        .where(Exposure.teen_id.in_(teens))
+    ):
+        stopped_at = updated_at if status == Status.STOPPED.value else None
+        exposures.setdefault(teen_id, []).append((key, variant, exposed_at, stopped_at))
+    credited: dict[str, list[tuple[str, str]]] = {}
+    for nudge in nudges:
+        credited[nudge.id] = [
+            (key, variant)
+            for key, variant, exposed_at, stopped_at in exposures.get(nudge.teen_id, ())
+            if exposed_at <= nudge.at and (stopped_at is None or nudge.at < stopped_at)
+        ]
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for targets in credited.values():
+        counts.update((key, variant, NUDGES) for key, variant in targets)
+    for nudge_id, action in acks:
+        counts.update((key, variant, action) for key, variant in credited.get(nudge_id, ()))
+    if not counts:
+        return 0
+    statement = upsert(session, ExperimentTally).values(
+        [
+            {"experiment_key": key, "variant_key": variant, "metric": metric, "count": n}
+            for (key, variant, metric), n in sorted(counts.items())
+        ]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["experiment_key", "variant_key", "metric"],
+            set_={"count": ExperimentTally.count + statement.excluded.count},
+        )
+    )
+    return len(counts)

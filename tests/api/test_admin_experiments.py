@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from datetime import timedelta
 from typing import Any
@@ -290,11 +292,27 @@ def test_editing_a_running_experiment_cannot_create_a_conflict(admin: Api) -> No
             "variants[1].key",
         ),
         (
-            {"variants": [{"key": "a", "weight": 0}, {"key": "b", "weight": 1}]},
-            "variants[0].weight",
+            {"variants": [{"key": "a", "weight": 0}, {"key": "b", "weight": 0}]},
+            "variants[1].weight",
         ),
         (
             {"variants": [{"key": "a", "weight": -2}, {"key": "b", "weight": 1}]},
+            "variants[0].weight",
+        ),
+        (
+            {"variants": [{"key": "a", "weight": 1e308}, {"key": "b", "weight": 1}]},
+            "variants[0].weight",
+        ),
+        (
+            {"variants": [{"key": "a", "weight": 1000.5}, {"key": "b", "weight": 1}]},
+            "variants[0].weight",
+        ),
+        (
+            {"variants": [{"key": "a", "weight": 1}, {"key": "b", "weight": 1e-300}]},
+            "variants[1].weight",
+        ),
+        (
+            {"variants": [{"key": "a", "weight": "1"}, {"key": "b", "weight": 1}]},
             "variants[0].weight",
         ),
         ({"variants": [{"key": "a"}, {"key": "b", "weight": 1}]}, "variants[0].weight"),
@@ -388,6 +406,38 @@ def test_invalid_definitions_are_422_naming_the_field(
     assert response.status_code == 422, response.get_json()
     assert response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in response.get_json()["errors"]]
+
+
+def test_weights_that_overflow_a_float_are_422_not_infinity(admin: Api) -> None:
+    body = definition()
+    raw = json.dumps(body).replace('"weight": 1,', '"weight": 1e999,', 1)  # JSON says: infinity
+    response = admin.post("/v1/admin/experiments", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert "variants[0].weight" in [e["field"] for e in response.get_json()["errors"]]
+    assert admin.get("/v1/admin/experiments").get_json() == []
+
+
+def test_a_weight_of_0_stops_new_assignments_and_keeps_the_results_answering(
+    admin: Api,
+) -> None:
+    zero_first = [{"key": "control", "weight": -0.0}, {"key": "friendly", "weight": 1}]
+    stored_weight = create(admin, variants=zero_first)["variants"][0]["weight"]
+    assert (stored_weight, math.copysign(1, stored_weight)) == (0.0, 1)  # -0.0 is kept as 0
+    set_status(admin, "copy-2026-11", "running")
+    ramp_down = [{"key": "control", "weight": 1}, {"key": "friendly", "weight": 0}]
+    changed = admin.patch("/v1/admin/experiments/copy-2026-11", {"variants": ramp_down})
+    assert changed.status_code == 200, changed.get_json()
+    assert [v["weight"] for v in changed.get_json()["variants"]] == [1.0, 0.0]
+    results = admin.get("/v1/admin/experiments/copy-2026-11/results")
+    assert results.status_code == 200
+    assert [v["weight"] for v in results.get_json()["variants"]] == [1.0, 0.0]
+    both_zero = [{"key": "control", "weight": 0}, {"key": "friendly", "weight": 0}]
+    refused = admin.patch("/v1/admin/experiments/copy-2026-11", {"variants": both_zero})
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.get_json()["errors"]} == {
+        "variants[0].weight",
+        "variants[1].weight",
+    }
 
 
 def test_missing_required_fields_are_422(admin: Api) -> None:

@@ -152,9 +152,11 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
     # Pause, then change weights and traffic.
     page.get_by_role("button", name="Pause").click()
     expect(page.locator(".badge")).to_have_text("paused")
-    page.get_by_label("Weight of friendly").fill("0")
+    page.get_by_label("Weight of friendly").fill("1e308")
     page.get_by_role("button", name="Save weights and traffic").click()
-    expect(page.get_by_role("alert")).to_contain_text("Enter a number greater than 0.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Enter 0 (no new teens), or a number from 0.001 to 1000."
+    )
     check_a11y(page)
     page.get_by_label("Weight of friendly").fill("2")
     page.get_by_role("button", name="Save weights and traffic").click()

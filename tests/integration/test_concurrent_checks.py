@@ -96,21 +96,14 @@ def test_concurrent_checks_on_two_servers_make_one_nudge_and_switches_cross_proc
         assert {r.body["reason"] for r in after} == {"frequency_cap"}
         assert _nudge_rows(database, teen_id) == [nudge_id]
 
-        # The kill switch set on A is honoured by B within about a second (≤ 1 s cache).
+        # The kill switch set on A holds for B's very next check (read in the check's query).
         checker = procs.Client(b.base_url, tokens[1])
-        assert checker.ok("POST", "/v1/check", {})["reason"] == "frequency_cap"  # B cached "off"
+        assert checker.ok("POST", "/v1/check", {})["reason"] == "frequency_cap"
         admin = procs.log_in(a.base_url, ADMIN_EMAIL, ADMIN_PASSWORD)
         admin.ok("PUT", "/v1/admin/kill-switch", {"enabled": True, "reason": "drill"})
-        switched = time.monotonic()
-        assert procs.wait_until(
-            lambda: checker.ok("POST", "/v1/check", {})["reason"] == "disabled",
-            timeout=3,
-            interval=0.05,
-        )
-        lag = time.monotonic() - switched
-        print(f"kill switch reached server B after {lag:.2f} s")
-        assert lag < 1.5
+        assert checker.ok("POST", "/v1/check", {})["reason"] == "disabled"
         admin.ok("PUT", "/v1/admin/kill-switch", {"enabled": False, "reason": "drill over"})
+        assert checker.ok("POST", "/v1/check", {})["reason"] == "frequency_cap"
 
         # A device revoked through A is refused by B on its very next request.
         revoked_id, revoked_token = devices[2]

@@ -13,11 +13,17 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from alertsvc import create_app
+from alertsvc.config import Settings
 from alertsvc.db.models import Exposure, Teen
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
+from alertsvc.services import check as check_service
 from alertsvc.services import experiments
 from alertsvc.services.experiments import ExperimentChanges
+from tests.api.checking import check, make_teen, pair, put_schedule
+from tests.api.test_check import IN_SCHOOL
+from tests.support import Api, FakeClock
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 
@@ -102,23 +108,92 @@ def test_first_check_records_one_exposure_and_later_checks_reuse_it(session: Ses
     assert row.exposed_at == NOW
 
 
-def test_an_exposed_check_costs_one_query(session: Session) -> None:
+def test_an_exposed_teen_costs_no_query_when_the_check_brought_its_exposures(
+    session: Session,
+) -> None:
     [teen] = add_teens(session, 1)
     start(session, "copy")
-    experiments.arm_for_teen(session, teen, "US", "UTC", NOW)  # warms the running-list cache
+    version = experiments.read_definitions_version(session)
+    arm = experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)
     session.commit()
+    assert arm is not None
     with counted_statements(session) as statements:
-        experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60)
-    assert len(statements) == 1
+        again = experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version)
+    assert again == arm
+    assert len(statements) == 1  # without the check's exposures: one read of its own
     assert "exposures" in statements[0]
-
-
-def test_no_running_experiment_costs_no_query_once_cached(session: Session) -> None:
-    [teen] = add_teens(session, 1)
-    assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60) is None
     with counted_statements(session) as statements:
-        assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, cache_seconds=60) is None
+        exposures = {"copy": arm.variant_key, "stopped-long-ago": "v9"}
+        brought = experiments.arm_for_teen(
+            session, teen, "US", "UTC", NOW, version=version, exposures=exposures
+        )
+    assert brought == arm
     assert statements == []
+
+
+def test_no_running_experiment_costs_no_query_while_the_version_holds(session: Session) -> None:
+    [teen] = add_teens(session, 1)
+    version = experiments.read_definitions_version(session)
+    assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version) is None
+    with counted_statements(session) as statements:
+        assert experiments.arm_for_teen(session, teen, "US", "UTC", NOW, version=version) is None
+    assert statements == []
+
+
+def test_every_experiment_change_moves_the_definitions_version(session: Session) -> None:
+    seen = [experiments.read_definitions_version(session)]
+
+    def changed() -> bool:
+        session.commit()
+        seen.append(experiments.read_definitions_version(session))
+        return seen[-1] > seen[-2]
+
+    start(session, "copy")  # create, then start
+    assert changed()
+    for change in (
+        ExperimentChanges(traffic_percent=20),
+        ExperimentChanges(status=Status.PAUSED),
+        ExperimentChanges(status=Status.RUNNING),
+    ):
+        experiments.update_experiment(session, "copy", change, "admin@example.com", NOW)
+        assert changed()
+    assert experiments.pause_running(session, "copy", NOW)  # the guardrails' pause
+    assert changed()
+
+
+def test_a_change_made_elsewhere_holds_for_the_next_check_without_any_wait(
+    app: Flask, settings: Settings, clock: FakeClock, session: Session
+) -> None:
+    """Two apps on one database, as two processes would be: what one starts, pauses or
+    re-weights, the other's next arm lookup sees, with no clock moving in between."""
+    [teen] = add_teens(session, 1)
+    other = create_app(settings, clock=clock).extensions["alertsvc"]
+    here = app.extensions["alertsvc"]
+    try:
+
+        def arm_here() -> Arm | None:
+            with here.read_engine.connect() as reader:
+                version = experiments.read_definitions_version(reader)
+                return experiments.arm_for_teen(reader, teen, "US", "UTC", NOW, version=version)
+
+        assert arm_here() is None  # cached: nothing running
+        with other.sessions() as elsewhere:
+            start(elsewhere, "copy")
+        arm = arm_here()
+        assert arm is not None
+        assert arm.experiment_key == "copy"
+        with other.sessions() as elsewhere:
+            experiments.update_experiment(
+                elsewhere,
+                "copy",
+                ExperimentChanges(status=Status.PAUSED),
+                "admin@example.com",
+                NOW,
+            )
+            elsewhere.commit()
+        assert arm_here() is None
+    finally:
+        other.engine.dispose()
 
 
 def test_changing_weights_never_moves_an_exposed_teen(session: Session) -> None:
@@ -225,7 +300,7 @@ def test_insert_if_absent_keeps_the_first_writers_variant(session: Session) -> N
     start(session, "copy")
     session.add(Exposure(experiment_key="copy", teen_id=teen, variant_key="v1", exposed_at=NOW))
     session.commit()
-    inserted = experiments._insert_exposures(session, teen, {"copy": "v0"}, NOW)
+    inserted = experiments._insert_exposures(session, teen, {"copy": ("v0", 0)}, NOW)
     assert inserted == set()
     session.commit()
     assert exposures(session, "copy") == {teen: "v1"}
@@ -259,3 +334,88 @@ def test_concurrent_first_checks_agree_and_write_one_row(app: Flask, session: Se
     assert answers[0] is not None
     session.expire_all()
     assert exposures(session, "copy") == {teen: answers[0]}
+
+
+@pytest.mark.parametrize("ramped", [(1, 0), (1, 9)], ids=["ramp-down-to-0", "one-to-nine"])
+def test_a_weight_change_raises_no_false_sample_ratio_alarm_and_a_real_skew_still_does(
+    session: Session, ramped: tuple[int, int]
+) -> None:
+    """Exposures under 1:1, then the weights change, then more exposures: each teen is
+    compared with the weights in force when exposed, so honest assignment passes."""
+    teens = add_teens(session, 1200)
+    exp = start(session, "copy", weights=(1, 1))
+    for teen in teens[:600]:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW)
+    new_weights = tuple(replace_weight(v, w) for v, w in zip(exp.variants, ramped, strict=True))
+    experiments.update_experiment(
+        session, "copy", ExperimentChanges(variants=new_weights), "admin@example.com", NOW
+    )
+    session.commit()
+    for teen in teens[600:]:
+        experiments.arm_for_teen(session, teen, "US", "UTC", NOW + timedelta(hours=1))
+    session.commit()
+    versions = session.execute(
+        select(Exposure.weights_version, func.count()).group_by(Exposure.weights_version)
+    )
+    assert dict(versions.all()) == {0: 600, 1: 600}
+
+    honest = experiments.experiment_results(session, "copy", NOW + timedelta(hours=2)).srm
+    assert not honest.mismatch
+    assert honest.p_value > 0.01
+
+    # 100 more teens exposed under the new weights, every one of them in the variant with the
+    # smaller new weight: a broken split.
+    rare = "v1" if ramped[1] < ramped[0] else "v0"
+    skewed = add_teens(session, 100, country="CA")
+    session.add_all(
+        Exposure(
+            experiment_key="copy",
+            teen_id=teen,
+            variant_key=rare,
+            weights_version=1,
+            exposed_at=NOW + timedelta(hours=1),
+        )
+        for teen in skewed
+    )
+    session.commit()
+    broken = experiments.experiment_results(session, "copy", NOW + timedelta(hours=2)).srm
+    assert broken.mismatch
+
+
+def test_a_check_of_an_exposed_teen_that_gets_no_nudge_is_one_statement(
+    app: Flask, admin: Api, parent: Api, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch, the experiments' version and the teen's exposures come with the subject:
+    with two experiments running, a repeated check is still one round trip."""
+    clock.set(IN_SCHOOL)
+    teen = make_teen(parent)
+    put_schedule(parent, teen)
+    device = pair(parent, teen)
+    for key, params in (("one", {"max_per_day": 2}), ("two", {"title": "Hi"})):
+        variants = [{"key": "a", "weight": 1, "params": params}, {"key": "b", "weight": 1}]
+        body = {"key": key, "traffic_percent": 100, "variants": variants}
+        assert admin.post("/v1/admin/experiments", body).status_code == 201
+        assert admin.patch(f"/v1/admin/experiments/{key}", {"status": "running"}).status_code == 200
+    first = check(device)  # nudges, and records both exposures
+    assert first["experiment"]["key"] == "one"
+    statements: list[str] = []
+    driver_first = check_service._DriverQuery.first
+
+    def subject_query(query: Any, reader: Any, token_hash: str) -> Any:
+        statements.append("the subject query, on the driver's cursor")
+        return driver_first(query, reader, token_hash)
+
+    def note(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    monkeypatch.setattr(check_service._DriverQuery, "first", subject_query)
+    engine = app.extensions["alertsvc"].engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        clock.advance(seconds=30)
+        again = check(device)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert again["nudge"]["id"] == first["nudge"]["id"]  # re-delivered: no new nudge
+    assert again["experiment"] == first["experiment"]
+    assert statements == ["the subject query, on the driver's cursor"]

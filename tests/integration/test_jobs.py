@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 
 from alertsvc import jobs, metrics
 from alertsvc.config import Settings
-from alertsvc.db.models import Ack, Nudge, PairingCode, ParentToken, RateCounter
+from alertsvc.db.models import Ack, Exposure, Nudge, PairingCode, ParentToken, RateCounter
 from alertsvc.db.session import make_engine, make_session_factory
+from alertsvc.domain.decision import VariantParams
+from alertsvc.domain.experiments import Experiment, Status, Variant
 from alertsvc.runtime import Runtime
-from alertsvc.services import accounts, pairing, teens
+from alertsvc.services import accounts, experiments, pairing, teens
+from alertsvc.services.experiments import ExperimentChanges
 from alertsvc.worker import build_scheduler
-from tests.support import FakeClock
+from tests.support import FakeClock, experiment_nudge
 
 pytestmark = pytest.mark.slow
 
@@ -126,6 +129,77 @@ def test_jobs_are_idempotent_a_second_run_changes_nothing(
     assert jobs.enforce_guardrails(runtime) == []
     assert jobs.enforce_guardrails(runtime) == []
     assert _remaining_nudges(runtime) == {"nud_new"}
+
+
+def _experiment(
+    session: Session, key: str, params: VariantParams, now: datetime, stop_at: datetime | None
+) -> None:
+    variants = (Variant("a", 1, VariantParams()), Variant("b", 3, params))
+    experiments.create_experiment(
+        session, Experiment(key, Status.DRAFT, 100, variants), "admin@example.com", now
+    )
+    start = ExperimentChanges(status=Status.RUNNING)
+    experiments.update_experiment(session, key, start, "admin@example.com", now)
+    if stop_at is not None:
+        stop = ExperimentChanges(status=Status.STOPPED)
+        experiments.update_experiment(session, key, stop, "admin@example.com", stop_at)
+
+
+def _results(runtime: Runtime, key: str) -> tuple[str, list[object]]:
+    with runtime.sessions() as session:
+        results = experiments.experiment_results(session, key, runtime.clock())
+    return results.source, [results.srm, *results.variants]
+
+
+def test_retention_keeps_every_experiments_results_whole(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    """Old nudges and acks go; the results they made stay exactly as they were: for a running
+    experiment, and for one stopped between the old nudges (its later nudges never counted)."""
+    now = clock.now
+    long_ago = now - timedelta(days=200)
+    keys = ("running", "stopped")
+    with runtime.sessions() as session:
+        parent_id, first = _family(session, long_ago)
+        teen_ids = [first] + [
+            teens.create_teen(
+                session, parent_id, nickname="J", timezone="UTC", country=None,
+                subdivision=None, now=long_ago,
+            ).id
+            for _ in range(5)
+        ]  # fmt: skip
+        _experiment(session, "running", VariantParams(title="Hi"), long_ago, None)
+        _experiment(
+            session, "stopped", VariantParams(max_per_day=2), long_ago, now - timedelta(150)
+        )
+        for i, teen_id in enumerate(teen_ids):
+            for key, variant in zip(keys, ("ab"[i % 2], "ab"[i // 3]), strict=True):
+                exposed_at = long_ago + timedelta(days=12 * i)
+                session.add(Exposure(experiment_key=key, teen_id=teen_id, variant_key=variant,
+                                     exposed_at=exposed_at))  # fmt: skip
+        session.flush()
+        for n in range(60):
+            teen_id = teen_ids[n % len(teen_ids)]
+            at = now - timedelta(days=190 - n * 3, minutes=n)  # the first few before an exposure
+            nudge_id = f"nud_{n:03}"
+            session.add(experiment_nudge(nudge_id, teen_id, at, "running", "a"))
+            session.flush()
+            for action in ("shown", "dismissed", "closed_app", "report_wrong")[: n % 5]:
+                session.add(Ack(nudge_id=nudge_id, teen_id=teen_id, action=action, at=at))
+        session.commit()
+    before = {key: _results(runtime, key) for key in keys}
+    assert {source for source, _ in before.values()} == {"live"}
+
+    purged = jobs.purge_retention(runtime, batch=7)
+
+    assert purged["nudges"] > 30
+    assert _count(runtime, Nudge) == 60 - purged["nudges"]
+    assert {key: _results(runtime, key) for key in keys} == before
+    # The worker's rollups, which the results then read, add up the same way.
+    assert jobs.roll_up_experiments(runtime) == 2
+    rolled = {key: _results(runtime, key) for key in keys}
+    assert rolled == {key: ("rollup", values) for key, (_, values) in before.items()}
+    assert set(jobs.purge_retention(runtime).values()) == {0}
 
 
 def _job_runs(name: str, outcome: str) -> float:

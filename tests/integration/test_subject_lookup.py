@@ -79,15 +79,40 @@ def test_the_driver_path_reads_what_core_reads(app: Flask, tokens: list[str]) ->
     by_shape = dict(zip(("fresh", "never", "nudged", "acked", "paused"), rows, strict=True))
     assert all(row is not None for row in rows)
     assert by_shape["fresh"][6] is None  # no schedule
-    assert by_shape["never"][9] is None  # no state row yet
+    assert by_shape["fresh"][9:12] == (False, 0, None)  # no switch, experiment or exposure yet
+    assert by_shape["never"][12] is None  # no state row yet
     assert by_shape["nudged"][2].tzinfo is not None  # last_seen_at, an aware UTC instant
-    assert by_shape["nudged"][15] is not None  # last_nudge_id
-    assert by_shape["nudged"][16] is False  # not acked, a bool on both databases
-    assert by_shape["acked"][16] is True
+    assert by_shape["nudged"][18] is not None  # last_nudge_id
+    assert by_shape["nudged"][19] is False  # not acked, a bool on both databases
+    assert by_shape["acked"][19] is True
     assert by_shape["paused"][8] is True  # has exceptions
-    assert by_shape["paused"][10] is not None  # paused_until
-    assert by_shape["fresh"][17:] == (None,) * 9  # no schedule content either
-    assert isinstance(by_shape["never"][17], dict)  # weekly, decoded on both databases
+    assert by_shape["paused"][13] is not None  # paused_until
+    assert by_shape["fresh"][20:] == (None,) * 9  # no schedule content either
+    assert isinstance(by_shape["never"][20], dict)  # weekly, decoded on both databases
+
+
+def test_both_paths_read_the_switch_the_experiments_version_and_the_exposures(
+    app: Flask, admin: Api, tokens: list[str]
+) -> None:
+    switch = {"enabled": True, "reason": "drill"}
+    assert admin.put("/v1/admin/kill-switch", switch).status_code == 200
+    for key, params in (("one", {"max_per_day": 2}), ("two", {"title": "Hi"})):
+        variants = [{"key": "a", "weight": 1, "params": params}, {"key": "b", "weight": 1}]
+        body = {"key": key, "traffic_percent": 100, "variants": variants}
+        assert admin.post("/v1/admin/experiments", body).status_code == 201
+        assert admin.patch(f"/v1/admin/experiments/{key}", {"status": "running"}).status_code == 200
+    device = admin.as_(tokens[2])
+    assert device.post("/v1/check", {}).get_json()["experiment"]["key"] == "one"
+    with app.app_context():
+        reader = edge.reader()
+        rows = [_read(reader, t) for t in tokens]
+        assert rows == [_core_row(reader, t) for t in tokens]
+        subject = check_service.find_subject(reader, tokens[2])
+    assert {row[9:11] for row in rows if row is not None} == {(True, 4)}
+    assert subject is not None
+    assert (subject.kill_switch, subject.experiments_version) == (True, 4)
+    assert set(subject.exposures) == {"one", "two"}
+    assert set(subject.exposures.values()) <= {"a", "b"}
 
 
 def test_a_teen_not_seen_yet_costs_one_query(

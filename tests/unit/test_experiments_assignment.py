@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import (
@@ -18,6 +21,8 @@ from alertsvc.domain.experiments import (
     conflicting_params,
     control_variant,
     definition_errors,
+    expected_exposures,
+    hashed_variant,
     merge_arms,
     params_json,
     parse_params,
@@ -217,7 +222,7 @@ def test_parse_params_rejects_bad_values_naming_the_field(
 def test_definition_errors_name_every_field() -> None:
     variants = [
         Variant("a", 1, VariantParams()),
-        Variant("a", 0, VariantParams()),
+        Variant("a", -1, VariantParams()),
         Variant("Bad Key", 1, VariantParams()),
     ]
     errors = definition_errors("Not A Slug", 101, variants, Targeting(countries=frozenset({"usa"})))
@@ -256,3 +261,71 @@ def test_control_is_the_first_variant_that_nudges() -> None:
     assert control_variant(experiment(params=TITLES)).key == "v0"  # type: ignore[union-attr]
     both_holdout = (VariantParams(holdout=True), VariantParams(holdout=True))
     assert control_variant(experiment(params=both_holdout)) is None
+
+
+@pytest.mark.parametrize("weight", [0, 0.001, 0.5, 1, 99.9, 1000])
+def test_a_weight_is_0_or_from_a_thousandth_to_a_thousand(weight: float) -> None:
+    variants = [Variant("a", weight, VariantParams()), Variant("b", 1, VariantParams())]
+    assert definition_errors("ok", 50, variants, Targeting()) == []
+
+
+@pytest.mark.parametrize(
+    "weight", [-1, -0.0001, 0.0009, 1e-300, 5e-324, 1000.5, 1e308, math.inf, -math.inf, math.nan]
+)
+def test_weights_outside_the_bounds_are_errors_naming_the_weight(weight: float) -> None:
+    variants = [Variant("a", 1, VariantParams()), Variant("b", weight, VariantParams())]
+    errors = definition_errors("ok", 50, variants, Targeting())
+    assert [(e.field, e.message) for e in errors] == [
+        ("variants[1].weight", "must be 0, or a number from 0.001 to 1000")
+    ]
+
+
+def test_weights_that_are_all_0_are_an_error_on_every_weight() -> None:
+    variants = [Variant("a", 0, VariantParams()), Variant("b", 0.0, VariantParams())]
+    errors = definition_errors("ok", 50, variants, Targeting())
+    assert [(e.field, e.message) for e in errors] == [
+        ("variants[0].weight", "at least one variant needs a weight above 0"),
+        ("variants[1].weight", "at least one variant needs a weight above 0"),
+    ]
+
+
+def test_a_variant_of_weight_0_gets_no_new_teen_and_the_others_keep_their_split() -> None:
+    ramped_down = experiment(weights=(1, 0, 3))
+    counts = Counter(assign(ramped_down, t, None, "UTC") for t in TEENS)
+    assert set(counts) == {"v0", "v2"}
+    assert not sample_ratio_mismatch([counts["v0"], counts["v2"]], [1, 3]).mismatch
+
+
+def test_with_every_weight_0_nobody_is_assigned() -> None:
+    # Validation refuses it; assignment still never falls back to equal weights.
+    assert {assign(experiment(weights=(0, 0)), t, None, "UTC") for t in TEENS[:500]} == {None}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    weights=st.lists(
+        st.sampled_from([0.0, 0.001, 0.5, 1.0, 7.0, 1000.0]), min_size=2, max_size=10
+    ).filter(any),
+    traffic=st.integers(0, 100),
+    teen=st.text(min_size=1, max_size=40),
+)
+def test_assignment_never_picks_a_variant_of_weight_0(
+    weights: list[float], traffic: int, teen: str
+) -> None:
+    exp = experiment(weights=tuple(weights), traffic=traffic)
+    chosen = hashed_variant(exp, teen)
+    if chosen is not None:
+        assert exp.variant(chosen).weight > 0  # type: ignore[union-attr]
+
+
+def test_expected_exposures_follow_the_weights_in_force_at_each_exposure() -> None:
+    variants = tuple(Variant(k, w, VariantParams()) for k, w in (("a", 1), ("b", 9)))
+    history = [{"a": 1.0, "b": 1.0}, {"a": 1.0, "b": 9.0}]
+    # 100 teens under 1:1, then 1000 under 1:9.
+    exposed = {0: {"a": 50, "b": 50}, 1: {"a": 100, "b": 900}}
+    assert expected_exposures(variants, exposed, history) == pytest.approx([150.0, 950.0])
+    # A version the history does not know (data kept before versions) uses the current weights.
+    assert expected_exposures(variants, {7: {"a": 10}}, history) == pytest.approx([1.0, 9.0])
+    # A variant added to a draft after a version was written had no share in it.
+    history_without_b = [{"a": 1.0}]
+    assert expected_exposures(variants, {0: {"a": 4}}, history_without_b) == [4.0, 0.0]

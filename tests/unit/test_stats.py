@@ -1,15 +1,21 @@
 """Wilson intervals, Newcombe differences, the chi-square tail and the SRM test, checked
-against hand arithmetic and published values."""
+against hand arithmetic and published values; and properties (hypothesis) that they are total:
+finite numbers in range for any counts and weights."""
 
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alertsvc.domain.stats import (
+    Interval,
     chi_square_sf,
     difference_interval,
+    proportions,
     regularized_upper_gamma,
     sample_ratio_mismatch,
     wilson_interval,
@@ -65,8 +71,8 @@ def test_wilson_interval_is_none_without_trials_and_exact_at_the_edges() -> None
     assert zero.low == 0.0
     assert full is not None
     assert full.high == 1.0
-    with pytest.raises(ValueError, match="between"):
-        wilson_interval(11, 10)
+    assert wilson_interval(11, 10) == full  # a count off by a race is clamped, never an error
+    assert wilson_interval(-1, 10) == zero
 
 
 @pytest.mark.parametrize(
@@ -184,5 +190,132 @@ def test_srm_uses_the_configured_weights() -> None:
 def test_srm_without_exposures_is_not_a_mismatch() -> None:
     srm = sample_ratio_mismatch([0, 0], [1, 1])
     assert (srm.p_value, srm.mismatch) == (1.0, False)
-    with pytest.raises(ValueError, match="weight"):
+    with pytest.raises(ValueError, match="one expected share per observed count"):
         sample_ratio_mismatch([1, 2], [1])
+
+
+def test_srm_accepts_expected_counts_as_the_split() -> None:
+    # Only proportions matter: expected counts 250/750 are the weights 1/3.
+    assert sample_ratio_mismatch([240, 760], [250.0, 750.0]) == sample_ratio_mismatch(
+        [240, 760], [1, 3]
+    )
+
+
+def test_srm_ignores_a_variant_of_weight_0_that_holds_nobody() -> None:
+    # 0 weight, 0 teens: a 1-dof test of the other two. 480/520 at 50/50: chi² = 2*20²/500.
+    srm = sample_ratio_mismatch([480, 0, 520], [1, 0, 1])
+    assert srm.chi_square == pytest.approx(1.6)
+    assert srm.p_value == pytest.approx(math.erfc(math.sqrt(0.8)), rel=1e-9)
+    assert not srm.mismatch
+
+
+def test_srm_teens_in_a_variant_of_weight_0_are_a_certain_mismatch() -> None:
+    srm = sample_ratio_mismatch([500, 1, 500], [1, 0, 1])
+    assert (srm.p_value, srm.mismatch) == (0.0, True)
+    assert math.isfinite(srm.chi_square)
+
+
+@pytest.mark.parametrize(
+    ("observed", "weights"),
+    [
+        ([10], [1.0]),  # one variant: nothing to compare
+        ([10, 0], [1.0, 0.0]),  # all the weight on one variant
+        ([7, 0, 0], [5.0, 0.0, 0.0]),
+    ],
+)
+def test_srm_with_one_possible_variant_has_nothing_to_test(
+    observed: list[int], weights: list[float]
+) -> None:
+    assert sample_ratio_mismatch(observed, weights) == sample_ratio_mismatch([0], [1])
+
+
+def test_srm_survives_weights_that_overflow_a_sum_or_underflow_a_share() -> None:
+    # 1e308 + 1e308 is inf in floating point; scaled first, they are half and half.
+    huge = sample_ratio_mismatch([500, 500], [1e308, 1e308])
+    assert (huge.chi_square, huge.p_value, huge.mismatch) == (0.0, 1.0, False)
+    # A share of 5e-324 / 1e308 is 0: that variant can hold nobody, so its teens alarm.
+    tiny = sample_ratio_mismatch([10**9, 3], [1e308, 5e-324])
+    assert (tiny.p_value, tiny.mismatch) == (0.0, True)
+    # A share just above 0 makes a term beyond the largest float: still a finite statistic.
+    edge = sample_ratio_mismatch([10**9, 10**9], [1.0, 1e-308])
+    assert edge.chi_square == sys.float_info.max
+    assert (edge.p_value, edge.mismatch) == (0.0, True)
+
+
+def test_proportions_are_shares_and_all_zero_weights_give_no_shares() -> None:
+    assert proportions([1, 3]) == [0.25, 0.75]
+    assert proportions([1e308, 1e308]) == [0.5, 0.5]
+    assert proportions([0, 0]) == [0.0, 0.0]
+    assert proportions([2, math.nan, -1, math.inf]) == [1.0, 0.0, 0.0, 0.0]
+    assert proportions([]) == []
+
+
+# --- Properties: total functions -----------------------------------------------------------
+
+COUNTS = st.integers(min_value=0, max_value=10**12)
+WEIGHTS = st.one_of(
+    st.floats(min_value=0, max_value=1e308, allow_subnormal=True),
+    st.sampled_from([0.0, 5e-324, 1e-300, 1e308, math.inf, -1.0, math.nan]),
+)
+
+
+def _finite_in(interval: Interval, low: float, high: float) -> bool:
+    values = (interval.estimate, interval.low, interval.high)
+    return all(math.isfinite(v) and low <= v <= high for v in values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(successes=st.integers(-5, 10**12), trials=st.integers(-5, 10**12))
+def test_wilson_is_none_or_a_finite_interval_around_the_estimate(
+    successes: int, trials: int
+) -> None:
+    interval = wilson_interval(successes, trials)
+    if trials <= 0:
+        assert interval is None
+        return
+    assert interval is not None
+    assert _finite_in(interval, 0.0, 1.0)
+    assert interval.low <= interval.estimate <= interval.high
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=COUNTS, n=COUNTS, b=COUNTS, m=COUNTS)
+def test_difference_is_none_or_a_finite_interval_within_minus_one_and_one(
+    a: int, n: int, b: int, m: int
+) -> None:
+    interval = difference_interval(a, n, b, m)
+    if n == 0 or m == 0:
+        assert interval is None
+        return
+    assert interval is not None
+    assert _finite_in(interval, -1.0, 1.0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(1, 10).flatmap(
+        lambda k: st.tuples(
+            st.lists(COUNTS, min_size=k, max_size=k), st.lists(WEIGHTS, min_size=k, max_size=k)
+        )
+    )
+)
+def test_srm_is_finite_for_any_counts_and_weights(
+    case: tuple[list[int], list[float]],
+) -> None:
+    observed, weights = case
+    srm = sample_ratio_mismatch(observed, weights)
+    assert math.isfinite(srm.chi_square)
+    assert srm.chi_square >= 0
+    assert 0.0 <= srm.p_value <= 1.0
+    assert srm.mismatch == (srm.p_value < 0.001)
+    shares = proportions(weights)
+    assert all(math.isfinite(s) and 0 <= s <= 1 for s in shares)
+    assert math.fsum(shares) == pytest.approx(1.0) or not any(shares)
+
+
+@settings(max_examples=200, deadline=None)
+@given(statistic=st.floats(min_value=0, max_value=sys.float_info.max), dof=st.integers(1, 9))
+def test_the_chi_square_tail_is_a_probability_for_any_finite_statistic(
+    statistic: float, dof: int
+) -> None:
+    assert 0.0 <= chi_square_sf(statistic, dof) <= 1.0

@@ -24,7 +24,13 @@ from wtforms import (
     TextAreaField,
 )
 
-from alertsvc.domain.experiments import INT_PARAM_BOUNDS, Experiment, params_json
+from alertsvc.domain.experiments import (
+    INT_PARAM_BOUNDS,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    Experiment,
+    params_json,
+)
 from alertsvc.domain.schedule import FieldError
 
 # Rows for variants on the create form; rows left empty are ignored.
@@ -205,6 +211,7 @@ def _name(loc: Loc) -> str:
 
 
 _NUMBER = "Enter a number such as 1 or 0.5."
+_WEIGHT = f"Enter 0 (no new teens), or a number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}."
 _WHOLE_NUMBER_ERRORS = frozenset(
     {"int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal"}
 )
@@ -223,6 +230,8 @@ _MESSAGES: dict[tuple[str, str | None], str] = {
     ("float_parsing", None): _NUMBER,
     ("finite_number", None): _NUMBER,
     ("greater_than", None): "Enter a number greater than {gt}.",
+    ("greater_than_equal", "weight"): _WEIGHT,
+    ("less_than_equal", "weight"): _WEIGHT,
     ("too_short", "variants"): (
         "Fill in at least {min_length} variants, each with a key and a weight."
     ),
