@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,6 +129,13 @@ def live_server(site: Site) -> str:
     return site.url
 
 
+def _browser_env() -> dict[str, str]:
+    """The environment minus LD_PRELOAD: under tests/at_hours.sh, libfaketime (0.9.10) would be
+    preloaded into Chromium, which then fails to start. The browser keeps the real clock; the
+    pages get their time from the server's clock, which the test sets."""
+    return {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
@@ -137,7 +145,9 @@ def browser() -> Iterator[Browser]:
     except ImportError as exc:
         pytest.skip(f"playwright not installed: {exc} (pip install -e '.[test]')")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=_browser_env()
+        )
         try:
             yield launched
         finally:
