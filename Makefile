@@ -60,3 +60,9 @@ bench: $(VENV)/.bench-installed
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage
+
+# The whole suite once per faked start time (today at 00:30, 11:00 and 23:30 UTC, one run after
+# another; AT_HOURS and AT_DATE choose others): no test may depend on the hour. Needs faketime.
+.PHONY: test-hours
+test-hours: $(STAMP)
+	tests/at_hours.sh $(PYTEST_ARGS)

@@ -18,7 +18,7 @@ from tests.support import Api
 BENCH_MODULES = (
     "bench.common", "bench.seed", "bench.app", "bench.loadgen", "bench.throughput",
     "bench.ablation", "bench.latency", "bench.scale", "bench.memory", "bench.profile",
-    "bench.decide_bench", "bench.polls", "bench.instructions", "bench.__main__",
+    "bench.decide_bench", "bench.polls", "bench.instructions", "bench.ics", "bench.__main__",
 )  # fmt: skip
 
 

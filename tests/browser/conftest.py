@@ -3,7 +3,12 @@
 Playwright drives /usr/bin/chromium (never `playwright install`: no browser downloads). When
 Chromium or the playwright package is missing, the tests skip and say why.
 
+The server reads the time only from the test's `clock` (a FakeClock, tests/conftest.py), never
+from the wall clock: a test sets the instant it needs (`clock.set(...)`) and the pages show that
+instant, whatever the hour the suite runs at. Each test gets a fresh server and database.
+
 Fixtures for page tests:
+- `site`: the running server (`.url`), its app (to seed data) and its clock.
 - `live_server`: the base URL of the app (CSRF on, rate limits on, a temp SQLite file).
 - `page`: a fresh browser context and page at desktop size with `base_url` set, so
   `page.goto("/login")` works; a Content-Security-Policy violation or an uncaught script
@@ -11,13 +16,14 @@ Fixtures for page tests:
 - `check_a11y(page)`: runs axe-core on the current page; fails on serious/critical issues.
 - `screenshot(page, name)`: full-page PNGs at 375x812 and 1280x800 under
   test-artifacts/screenshots/, and fails if the phone layout scrolls sideways.
-- `new_email()`: an address nobody on the shared server has used yet.
+- `new_email()`: an address nobody has used yet.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +40,7 @@ import alertsvc.db.models  # noqa: F401 - registers the tables
 from alertsvc import PROJECT_ROOT, create_app
 from alertsvc.config import RateLimits, Settings
 from alertsvc.db.base import Base
+from tests.support import FakeClock
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -64,15 +71,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass(frozen=True)
 class Site:
-    """A running server and the app behind it (to seed data straight into its database)."""
+    """A running server, the app behind it (to seed data straight into its database) and the
+    clock it reads."""
 
     url: str
     app: Flask
+    clock: FakeClock
 
 
 @contextmanager
-def serve_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Site]:
-    """The app on a fresh SQLite file behind a real werkzeug server on 127.0.0.1."""
+def serve_app(
+    tmp_path_factory: pytest.TempPathFactory, name: str, clock: FakeClock
+) -> Iterator[Site]:
+    """The app on a fresh SQLite file behind a real werkzeug server on 127.0.0.1, reading the
+    time from `clock` only."""
     url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'alertsvc.db'}"
     engine = create_engine(url)
     Base.metadata.create_all(engine)
@@ -85,12 +97,17 @@ def serve_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[S
         rate_limits=RateLimits(enabled=True),
         fast_password_hashing=True,
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # a server per test: stop in 50 ms, not 500
+        name=f"{name}-server",
+        daemon=True,
+    )
     thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", app)
+        yield Site(f"http://127.0.0.1:{server.server_port}", app, clock)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -98,11 +115,25 @@ def serve_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[S
         app.extensions["alertsvc"].engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app behind a real werkzeug server on 127.0.0.1 and a free port."""
-    with serve_app(tmp_path_factory, "browser") as site:
-        yield site.url
+@pytest.fixture
+def site(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iterator[Site]:
+    """A server of the test's own, on the test's clock: nothing carries over between tests
+    (accounts, rate-limit counts), and the test decides what time it is."""
+    with serve_app(tmp_path_factory, "browser", clock) as running:
+        yield running
+
+
+@pytest.fixture
+def live_server(site: Site) -> str:
+    """The base URL of the test's server (127.0.0.1 and a free port)."""
+    return site.url
+
+
+def _browser_env() -> dict[str, str]:
+    """The environment minus LD_PRELOAD: under tests/at_hours.sh, libfaketime (0.9.10) would be
+    preloaded into Chromium, which then fails to start. The browser keeps the real clock; the
+    pages get their time from the server's clock, which the test sets."""
+    return {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +145,9 @@ def browser() -> Iterator[Browser]:
     except ImportError as exc:
         pytest.skip(f"playwright not installed: {exc} (pip install -e '.[test]')")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=_browser_env()
+        )
         try:
             yield launched
         finally:
@@ -199,5 +232,5 @@ _emails = itertools.count(1)
 
 @pytest.fixture
 def new_email() -> Callable[[], str]:
-    """Emails unique on the shared server, which keeps its database for the whole session."""
+    """Fresh parent emails (each test's server starts empty, so any unused address will do)."""
     return lambda: f"parent{next(_emails)}@example.com"

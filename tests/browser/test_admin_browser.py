@@ -4,19 +4,18 @@ in a real browser: every page checked with axe and photographed at phone and des
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
 pytest.importorskip("playwright", reason="playwright not installed: pip install -e '.[test]'")
 
-from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from alertsvc.db.models import Ack, Exposure, Teen
 from alertsvc.services import accounts
-from tests.browser.conftest import Site, serve_app
+from tests.browser.conftest import Site
 from tests.support import experiment_nudge
 
 Check = Callable[[Page], None]
@@ -27,26 +26,21 @@ ADMIN_PASSWORD = "correct horse admin staple"
 KEY = "copy-2026-11"
 
 
-@pytest.fixture(scope="module")
-def admin_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server of its own, with an admin in its database and its app at hand for seeding."""
-    with serve_app(tmp_path_factory, "admin-browser") as site:
-        with site.app.extensions["alertsvc"].sessions() as session:
-            accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
-            session.commit()
-        yield site
+@pytest.fixture
+def admin_site(site: Site) -> Site:
+    """The test's server with an admin in its database."""
+    with site.app.extensions["alertsvc"].sessions() as session:
+        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, site.clock())
+        session.commit()
+    return site
 
 
-@pytest.fixture(scope="module")
-def live_server(admin_site: Site) -> str:
-    """The `page` fixture opens this module's server."""
-    return admin_site.url
-
-
-def seed_results(app: Flask) -> None:
+def seed_results(site: Site) -> None:
     """Lopsided exposures (40 vs 12 teens at 50/50, so the split is flagged) with reminders
-    and answers, as the check and acks would have recorded them."""
-    now = datetime.now(UTC)
+    and answers in the minute before the server's now, as the check and acks would have
+    recorded them."""
+    now = site.clock() - timedelta(minutes=1)
+    app = site.app
     plan = {"control": (40, 30, 6, 9, 1), "friendly": (12, 24, 11, 4, 2)}
     with app.extensions["alertsvc"].sessions() as session:
         for variant, (teens, nudges, closed, dismissed, wrong) in plan.items():
@@ -138,7 +132,8 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_role("status")).to_contain_text(f"Experiment {KEY} is started.")
     expect(page.locator(".badge")).to_have_text("running")
-    seed_results(admin_site.app)
+    admin_site.clock.advance(minutes=2)
+    seed_results(admin_site)
     page.reload()
     expect(page.get_by_text("The split of teens between variants is off")).to_be_visible()
     chart = page.get_by_role("img", name=re.compile(r"^Closed the app \(closed_app\)"))
@@ -149,6 +144,7 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
     check_a11y(page)
     screenshot(page, "admin-experiment-results")
 
+    admin_site.clock.advance(minutes=1)  # a minute per step: the audit log orders by time
     # Pause, then change weights and traffic.
     page.get_by_role("button", name="Pause").click()
     expect(page.locator(".badge")).to_have_text("paused")
@@ -168,6 +164,7 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
     check_a11y(page)
     screenshot(page, "admin-experiments")
 
+    admin_site.clock.advance(minutes=1)
     # Kill switch: the word must be typed, then it's on, then off again.
     page.get_by_role("navigation", name="Admin").get_by_role("link", name="Kill switch").click()
     expect(page.get_by_text("no reminders anywhere").first).to_be_visible()
@@ -189,6 +186,7 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
     expect(page.get_by_text("The kill switch is on:")).to_be_visible()
     screenshot(page, "admin-experiments-kill-switch-banner")
     page.get_by_role("link", name="See why or turn it off").click()
+    admin_site.clock.advance(minutes=1)
     page.get_by_label("Reason").fill("Fixed the zone data")
     page.get_by_label("Type RESUME to confirm").fill("resume")
     page.get_by_role("button", name="Turn off: resume reminders").click()
@@ -196,6 +194,7 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
         page.get_by_role("heading", name="It is off: reminders follow the schedules")
     ).to_be_visible()
 
+    admin_site.clock.advance(minutes=1)
     # Stop the experiment for good: the box must be ticked.
     page.get_by_role("navigation", name="Admin").get_by_role("link", name="Experiments").click()
     page.get_by_role("link", name=KEY).click()

@@ -10,53 +10,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import pytz
 
 pytest.importorskip("playwright", reason="playwright not installed: pip install -e '.[test]'")
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.support import FakeClock
 
 Check = Callable[[Page], None]
 Shot = Callable[[Page, str], None]
 
 PASSWORD = "correct horse battery"
 
-# Zones without daylight saving time, by UTC offset in hours: the test picks the one where it
-# is about 10 in the morning now, so the schedule's morning block is on, whenever it runs.
-ZONES_BY_OFFSET = {
-    -11: "Pacific/Pago_Pago",
-    -10: "Pacific/Honolulu",
-    -9: "Pacific/Gambier",
-    -8: "Pacific/Pitcairn",
-    -7: "America/Phoenix",
-    -6: "America/Guatemala",
-    -5: "America/Bogota",
-    -4: "America/La_Paz",
-    -3: "America/Sao_Paulo",
-    -2: "America/Noronha",
-    -1: "Atlantic/Cape_Verde",
-    0: "Africa/Abidjan",
-    1: "Africa/Lagos",
-    2: "Africa/Johannesburg",
-    3: "Europe/Istanbul",
-    4: "Asia/Dubai",
-    5: "Asia/Karachi",
-    6: "Asia/Dhaka",
-    7: "Asia/Bangkok",
-    8: "Asia/Singapore",
-    9: "Asia/Tokyo",
-    10: "Australia/Brisbane",
-}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _zone_at_ten() -> tuple[str, int, datetime]:
-    now = datetime.now(UTC)
-    offset = 10 - now.hour
-    if offset < -11:
-        offset += 24
-    return ZONES_BY_OFFSET[offset], offset, now + timedelta(hours=offset)
+# The instant the server reads (its clock is the test's): a Wednesday at 10:00 in the school's
+# zone, inside the morning block, so the check nudges whatever the hour the suite runs at.
+ZONE = "America/New_York"
+NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York (UTC-5 in December)
+LOCAL_NOW = NOW.astimezone(pytz.timezone(ZONE))
+OFFSET_MINUTES = -5 * 60  # what the teen's phone reports
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
 def _api(base: str, method: str, path: str, body: Any, token: str | None = None) -> Any:
@@ -73,10 +47,14 @@ def _api(base: str, method: str, path: str, body: Any, token: str | None = None)
 
 
 def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
-    page: Page, live_server: str, check_a11y: Check, screenshot: Shot, new_email: Callable[[], str]
+    page: Page,
+    live_server: str,
+    clock: FakeClock,
+    check_a11y: Check,
+    screenshot: Shot,
+    new_email: Callable[[], str],
 ) -> None:
-    zone, offset, local_now = _zone_at_ten()
-    today = WEEKDAYS[local_now.weekday()]
+    clock.set(NOW)
 
     page.goto("/signup")
     page.get_by_label("Email").fill(new_email())
@@ -93,13 +71,13 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     check_a11y(page)
     screenshot(page, "parent-teen-errors")
     page.get_by_label("Nickname").fill("Sam")
-    page.get_by_label("School time zone").fill(zone)
+    page.get_by_label("School time zone").fill(ZONE)
     page.get_by_role("button", name="Add teen").click()
     expect(page).to_have_url(re.compile(r"/teens/[^/]+/schedule$"))
     teen_path = page.url.removeprefix(live_server).removesuffix("/schedule")
 
-    # The schedule: a two-block day on weekdays (and today, whatever day it is).
-    for day in dict.fromkeys((*WEEKDAYS[:5], today)):
+    # The schedule: a two-block day on weekdays.
+    for day in WEEKDAYS:
         page.locator(f'[name="weekly.{day}[0].start"]').fill("08:15")
         page.locator(f'[name="weekly.{day}[0].end"]').fill("11:45")
         page.locator(f'[name="weekly.{day}[1].start"]').fill("12:30")
@@ -115,7 +93,7 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     expect(page.get_by_role("status")).to_contain_text("Saved")
     timetable = page.get_by_role("img", name=re.compile("School hours by weekday"))
     expect(timetable).to_be_visible()
-    expect(page.locator(".tt-block")).to_have_count(10 if today in WEEKDAYS[:5] else 12)
+    expect(page.locator(".tt-block")).to_have_count(10)
     check_a11y(page)
     screenshot(page, "parent-schedule")
     page.set_viewport_size(PHONE)
@@ -129,14 +107,16 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
 
     # An exception next week shows in the month view.
     page.get_by_role("link", name="Calendar", exact=True).click()
-    day_off = (local_now + timedelta(days=7)).date()
+    day_off = (LOCAL_NOW + timedelta(days=7)).date()
     page.get_by_label("First day").fill(day_off.isoformat())
     page.get_by_label("Name (optional)").fill("Teacher training day")
     page.get_by_role("button", name="Add exception").click()
     expect(page.get_by_role("status")).to_contain_text("exception is added")
     cell = page.locator(f'.day:has(time[datetime="{day_off.isoformat()}"])')
     expect(cell).to_contain_text("Teacher training day")
-    expect(page.locator(".day-today")).to_contain_text("08:15–11:45")
+    today = page.locator(".day-today")
+    expect(today.locator("time")).to_have_attribute("datetime", LOCAL_NOW.date().isoformat())
+    expect(today).to_contain_text("08:15–11:45")
     check_a11y(page)
     screenshot(page, "parent-calendar")
 
@@ -145,13 +125,14 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     page.get_by_role("button", name="Pair a device").click()
     code = page.locator(".pairing-code .code").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{8}", code)
-    expect(page.locator(".pairing-code")).to_contain_text("expires at")
+    expect(page.locator(".pairing-code")).to_contain_text(f"expires at 10:15 ({ZONE})")
     check_a11y(page)
     screenshot(page, "parent-pairing")
     device = _api(live_server, "POST", "/v1/devices", {"pairing_code": code, "platform": "web"})
     token = device["device_token"]
-    result = _api(live_server, "POST", "/v1/check", {"utc_offset_minutes": offset * 60}, token)
+    result = _api(live_server, "POST", "/v1/check", {"utc_offset_minutes": OFFSET_MINUTES}, token)
     assert result["reason"] == "in_school_hours", result
+    assert "08:15–11:45" in result["explanation"], result
     nudge = result["nudge"]
     _api(live_server, "POST", f"/v1/nudges/{nudge['id']}/ack", {"action": "shown"}, token)
     _api(live_server, "POST", f"/v1/nudges/{nudge['id']}/ack", {"action": "report_wrong"}, token)
@@ -167,8 +148,8 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     check_a11y(page)
     screenshot(page, "parent-activity")
     page.get_by_role("button", name="Pause for the rest of today").click()
-    expect(page.locator(".paused")).to_contain_text("Paused until")
-    paused = _api(live_server, "POST", "/v1/check", {"utc_offset_minutes": offset * 60}, token)
+    expect(page.locator(".paused")).to_contain_text(f"Paused until Thu 03 Dec 2026, 00:00 ({ZONE})")
+    paused = _api(live_server, "POST", "/v1/check", {"utc_offset_minutes": OFFSET_MINUTES}, token)
     assert paused["reason"] == "paused"
     page.get_by_role("button", name="Resume reminders now").click()
     expect(page.get_by_role("status")).to_contain_text("Reminders are back on")
