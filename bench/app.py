@@ -78,7 +78,7 @@ def make_bench_app(settings: Settings, clock: Clock = utc_now) -> Flask:
     def check_subject() -> ResponseReturnValue:
         """`check_shape` plus the check's subject read: a connection and the one query."""
         token = read_check_request()
-        return check_shaped(token and edge.read(lambda r: check_service.find_subject(r, token)))
+        return check_shaped(token and check_service.find_subject(edge.reader(), token))
 
     return app
 
