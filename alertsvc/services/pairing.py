@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -105,6 +106,26 @@ def revoke_device(session: Session, teen_id: str, device_id: str) -> bool:
 def purge_expired_codes(session: Session, now: datetime) -> int:
     result = session.execute(delete(PairingCode).where(PairingCode.expires_at <= now))
     return int(getattr(result, "rowcount", 0))
+
+
+class CodeStatus(StrEnum):
+    ACTIVE = "active"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+def code_status(session: Session, teen_id: str, code: str, now: datetime) -> CodeStatus | None:
+    """What became of a code issued for this teen; None once it is purged (or never was)."""
+    row = session.execute(
+        select(PairingCode.used_at, PairingCode.expires_at).where(
+            PairingCode.code_hash == digest(normalize_code(code)), PairingCode.teen_id == teen_id
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.used_at is not None:
+        return CodeStatus.USED
+    return CodeStatus.ACTIVE if row.expires_at > now else CodeStatus.EXPIRED
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,14 @@ from alertsvc.domain.calendar import local_date, zone_named
 from alertsvc.domain.localtime import end_of_local_day, local_instant
 from alertsvc.domain.schedule import InvalidFieldsError
 from alertsvc.services import nudges
-from alertsvc.web.parent.common import INVALID, Errors, local_text, owned_teen
+from alertsvc.web.parent.common import (
+    INVALID,
+    Errors,
+    local_text,
+    owned_teen,
+    typed_date,
+    typed_time,
+)
 from alertsvc.web.session import login_required
 
 blueprint = Blueprint("parent_activity", __name__)
@@ -92,7 +99,9 @@ def pause(teen_id: str) -> ResponseReturnValue:
     """No reminders until the chosen moment."""
     teen = owned_teen(teen_id)
     values = {
-        key: request.form.get(key, "").strip() for key in ("quick", "until_date", "until_time")
+        "quick": request.form.get("quick", "").strip(),
+        "until_date": typed_date(request.form.get("until_date")),
+        "until_time": typed_time(request.form.get("until_time")),
     }
     until, errors = _until(teen, values)
     if until is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 
 from alertsvc import edge
@@ -13,6 +14,7 @@ from alertsvc.api.parents import Credentials, SignUp
 from alertsvc.api.problems import Problem
 from alertsvc.services import accounts
 from alertsvc.web import forms
+from alertsvc.web.parent.teens import PAIRING_KEY
 from alertsvc.web.session import (
     current_parent,
     log_in,
@@ -91,6 +93,7 @@ def logout() -> ResponseReturnValue:
     """End this browser's session on the server."""
     response = redirect(url_for("parent_auth.login"))
     log_out(response)
+    cookie_session.pop(PAIRING_KEY, None)  # pairing codes shown in this browser
     edge.db().commit()
     flash("You are logged out.", "success")
     return response

@@ -22,6 +22,8 @@ from alertsvc.web.parent.common import (
     blank_to_none,
     field_errors,
     owned_teen,
+    typed_date,
+    typed_time,
     validate,
 )
 from alertsvc.web.parent.timetable import WEEKDAY_LABELS
@@ -130,13 +132,15 @@ def add_exception(teen_id: str) -> ResponseReturnValue:
     kind = form.get("kind", "")
     windows = []
     for row in range(EXCEPTION_ROWS):
-        start = form.get(f"windows[{row}].start", "").strip()
-        end = form.get(f"windows[{row}].end", "").strip()
+        start = values[f"windows[{row}].start"] = typed_time(form.get(f"windows[{row}].start"))
+        end = values[f"windows[{row}].end"] = typed_time(form.get(f"windows[{row}].end"))
         if start or end:
             windows.append({"start": start, "end": end})
+    first_day = values["first_day"] = typed_date(form.get("first_day"))
+    last_day = values["last_day"] = typed_date(form.get("last_day"))
     body = {
-        "first_day": form.get("first_day", "").strip(),
-        "last_day": (form.get("last_day", "").strip() or form.get("first_day", "").strip()),
+        "first_day": first_day,
+        "last_day": last_day or first_day,
         "kind": kind,
         "windows": windows if kind == "custom_hours" else None,
         "note": blank_to_none(form.get("note")),
@@ -160,7 +164,7 @@ def add_exception(teen_id: str) -> ResponseReturnValue:
             errors = field_errors(exc.errors)
         else:
             session.commit()
-            flash("The exception is added: see it in the month view below.", "success")
+            flash("The exception is added: see it in the list and the month view below.", "success")
             return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
     if "windows" in errors:
         errors.setdefault("windows[0].start", errors.pop("windows"))

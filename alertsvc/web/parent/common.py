@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -91,16 +91,45 @@ def local(instant: datetime | None, teen: TeenView) -> datetime | None:
 
 
 def local_text(instant: datetime | None, teen: TeenView, with_date: bool = True) -> str:
-    """`Wed 25 Nov, 08:15` in the teen's zone (the page names the zone once)."""
+    """`Wed 2026-11-25 08:15` in the teen's zone (the page names the zone once): dates are
+    ISO and times 24-hour on every page, as they are typed in the forms."""
     moment = local(instant, teen)
     if moment is None:
         return ""
-    return moment.strftime("%a %d %b %Y, %H:%M" if with_date else "%H:%M")
+    return moment.strftime("%a %Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def day_text(day: date) -> str:
+    """`Wed 2026-11-25`: a weekday and an ISO date."""
+    return f"{day:%a} {day.isoformat()}"
+
+
+# What a thumb types on a phone's number pad (no colon or dash there): 0830, 8:30, 8.30.
+_TYPED_TIME = re.compile(r"(\d{1,2})[:.hH]?(\d{2})")
+_TYPED_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})|(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
+
+
+def typed_time(text: str | None) -> str:
+    """A typed time as `HH:MM` (`830` -> `08:30`); anything else is returned stripped, for
+    the API's rules to refuse with their own message."""
+    typed = (text or "").strip()
+    match = _TYPED_TIME.fullmatch(typed)
+    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else typed
+
+
+def typed_date(text: str | None) -> str:
+    """A typed date as `YYYY-MM-DD` (`20260902` or `2026-9-2` -> `2026-09-02`)."""
+    typed = (text or "").strip()
+    match = _TYPED_DATE.fullmatch(typed)
+    if not match:
+        return typed
+    year, month, day = (part for part in match.groups() if part is not None)
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 FIELD_LABELS = {
     "nickname": "Nickname",
-    "timezone": "School time zone",
+    "timezone": "School's city or time zone",
     "country": "Country",
     "subdivision": "Region",
     "email": "Co-parent's email",
@@ -119,6 +148,7 @@ FIELD_LABELS = {
     "until_date": "Pause until (date)",
     "until_time": "Pause until (time)",
     "confirm": "Confirmation",
+    "days": "School days",
 }
 _DAY_NAMES = dict(
     zip(
@@ -127,7 +157,7 @@ _DAY_NAMES = dict(
         strict=True,
     )
 )
-_ROW_PATH = re.compile(r"(?:weekly\.(\w+))?(?:windows)?\[(\d+)\]\.(start|end)")
+_ROW_PATH = re.compile(r"(?:weekly\.(\w+)|(same)|windows)\[(\d+)\]\.(start|end)")
 
 
 def field_label(path: str) -> str:
@@ -137,7 +167,9 @@ def field_label(path: str) -> str:
     match = _ROW_PATH.fullmatch(path)
     if match:
         day = _DAY_NAMES.get(match.group(1) or "", "Different hours")
-        return f"{day}, block {int(match.group(2)) + 1}, {match.group(3)}"
+        if match.group(2):
+            day = "School days"
+        return f"{day}, block {int(match.group(3)) + 1}, {match.group(4)}"
     return path.replace("_", " ").replace(".", " ").capitalize()
 
 

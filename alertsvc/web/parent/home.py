@@ -1,4 +1,4 @@
-"""A parent's start page: their teens, each with its devices and next steps."""
+"""A parent's start page: their teens, each with its devices, pause and latest reminder."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from alertsvc import edge
-from alertsvc.services import teens
-from alertsvc.web.parent.common import field_label
+from alertsvc.services import overview
+from alertsvc.web.parent.common import day_text, field_label, local_text
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_home", __name__)
 blueprint.add_app_template_global(field_label, "field_label")
+blueprint.add_app_template_filter(day_text, "day_text")
 
 
 @blueprint.get("/home")
@@ -22,5 +23,6 @@ def home() -> ResponseReturnValue:
     return render_template(
         "parent/home.html",
         parent=parent,
-        teens=teens.teens_of_parent(edge.db(), parent.parent_id),
+        teens=overview.teen_overviews(edge.db(), parent.parent_id, edge.now()),
+        local_text=local_text,
     )

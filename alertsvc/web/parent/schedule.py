@@ -1,14 +1,11 @@
-"""The schedule editor: weekly windows, term, holidays and the nudge policy, with the week
-drawn as a timetable. Validation is the API's (ScheduleIn, then the schedule service)."""
+"""The schedule editor: the school week (the same hours on chosen days, or hours per day),
+term, holidays and the nudge policy, with the saved week drawn as a timetable. Validation is
+the API's (ScheduleIn, then the schedule service); the form's layouts are in week_form."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
 
 from alertsvc import edge
 from alertsvc.api.schedules import ScheduleIn
@@ -20,18 +17,11 @@ from alertsvc.domain.schedule import (
     InvalidFieldsError,
     Policy,
     Schedule,
-    format_hhmm,
 )
-from alertsvc.services import schedules, teens
-from alertsvc.web.parent.common import (
-    INVALID,
-    Errors,
-    blank_to_none,
-    field_errors,
-    owned_teen,
-    validate,
-)
-from alertsvc.web.parent.timetable import WEEKDAY_NAMES, draw
+from alertsvc.services import places, schedules, teens
+from alertsvc.web.parent import week_form
+from alertsvc.web.parent.common import INVALID, Errors, field_errors, owned_teen, validate
+from alertsvc.web.parent.timetable import WEEKDAY_LABELS, WEEKDAY_NAMES, draw
 from alertsvc.web.session import login_required
 
 blueprint = Blueprint("parent_schedule", __name__)
@@ -62,9 +52,6 @@ POLICY_HELP = {
     ),
 }
 
-_WINDOW_PATH = re.compile(r"weekly\.(\w+)\[(\d+)\](.*)")
-EXTRA_ROWS = 1
-
 
 def _schedule_or_none(teen: TeenView) -> Schedule | None:
     try:
@@ -73,115 +60,27 @@ def _schedule_or_none(teen: TeenView) -> Schedule | None:
         return None
 
 
-def _values_of(schedule: Schedule | None, teen: TeenView) -> tuple[dict[str, Any], dict[str, int]]:
-    """Form values (by the API's field paths) and the number of window rows per day."""
-    values: dict[str, Any] = {"country": teen.country, "subdivision": teen.subdivision}
-    rows: dict[str, int] = {}
-    shown = schedule or Schedule()
-    for day, name in enumerate(WEEKDAYS):
-        windows = shown.weekly[day]
-        for index, window in enumerate(windows):
-            values[f"weekly.{name}[{index}].start"] = format_hhmm(window.start)
-            values[f"weekly.{name}[{index}].end"] = format_hhmm(window.end)
-        rows[name] = min(len(windows) + EXTRA_ROWS, MAX_WINDOWS_PER_DAY)
-    if schedule is None:  # a starting point most schools fit
-        for name in WEEKDAYS[:5]:
-            values[f"weekly.{name}[0].start"] = "08:00"
-            values[f"weekly.{name}[0].end"] = "15:00"
-            rows[name] = 2
-    if shown.term is not None:
-        values["term.first_day"] = shown.term.first_day.isoformat()
-        values["term.last_day"] = shown.term.last_day.isoformat()
-    values["observe_public_holidays"] = shown.observe_public_holidays
-    for name in POLICY_BOUNDS:
-        values[f"policy.{name}"] = getattr(shown.policy, name)
-    return values, rows
-
-
-def _row_count(form: MultiDict[str, str], name: str) -> int:
-    try:
-        count = int(form.get(f"rows.{name}", "0"))
-    except ValueError:
-        count = 0
-    return max(0, min(count, MAX_WINDOWS_PER_DAY + 1))
-
-
-def _read(
-    form: MultiDict[str, str],
-) -> tuple[dict[str, Any], dict[str, int], dict[str, Any], dict[str, dict[int, int]]]:
-    """The submitted form as values, rows per day, the API's JSON body, and for each day
-    which form row each window in the body came from (blank or removed rows are skipped)."""
-    values: dict[str, Any] = {key: form.get(key, "") for key in form if key != "csrf_token"}
-    values["observe_public_holidays"] = "observe_public_holidays" in form
-    rows: dict[str, int] = {}
-    weekly: dict[str, list[dict[str, str]]] = {}
-    origins: dict[str, dict[int, int]] = {}
-    for name in WEEKDAYS:
-        rows[name] = max(_row_count(form, name), 1)
-        weekly[name], origins[name] = [], {}
-        for row in range(rows[name]):
-            start = form.get(f"weekly.{name}[{row}].start", "").strip()
-            end = form.get(f"weekly.{name}[{row}].end", "").strip()
-            if f"weekly.{name}[{row}].remove" in form or not (start or end):
-                continue
-            origins[name][len(weekly[name])] = row
-            weekly[name].append({"start": start, "end": end})
-    first = blank_to_none(form.get("term.first_day"))
-    last = blank_to_none(form.get("term.last_day"))
-    term = None if first is None and last is None else {"first_day": first, "last_day": last}
-    policy: dict[str, Any] = {}
-    for name in POLICY_BOUNDS:
-        text = form.get(f"policy.{name}", "").strip()
-        policy[name] = int(text) if re.fullmatch(r"-?\d{1,6}", text) else text
-    body = {
-        "weekly": weekly,
-        "term": term,
-        "observe_public_holidays": values["observe_public_holidays"],
-        "policy": policy,
-    }
-    return values, rows, body, origins
-
-
-def _to_form_paths(errors: Errors, origins: dict[str, dict[int, int]]) -> Errors:
-    """Point window errors at the form row the parent typed them in."""
-    mapped: Errors = {}
-    for path, message in errors.items():
-        match = _WINDOW_PATH.fullmatch(path)
-        if match and match.group(1) in origins:
-            row = origins[match.group(1)].get(int(match.group(2)), int(match.group(2)))
-            path = f"weekly.{match.group(1)}[{row}]{match.group(3)}"
-        if path == "term":
-            path = "term.first_day"
-        if path.startswith("weekly.") and "[" not in path:
-            path = f"weekly.{path.split('.')[1]}[0].start"
-        mapped.setdefault(path, message)
-    return mapped
-
-
 @blueprint.route("/teens/<teen_id>/schedule", methods=["GET", "POST"])
 @login_required
 def edit(teen_id: str) -> ResponseReturnValue:
-    """Show the editor and the timetable; save the whole schedule at once, or nothing."""
+    """Show the editor and the timetable; save the whole schedule at once, or nothing.
+
+    "Add a block" and "Different hours on some days" show the form again, saving nothing.
+    """
     teen = owned_teen(teen_id)
     saved = _schedule_or_none(teen)
     if request.method == "GET":
-        values, rows = _values_of(saved, teen)
-        return _page(teen, saved, values, rows, {})
-    values, rows, body, origins = _read(request.form)
-    adding = request.form.get("add")
-    if adding in rows:  # "Add a window" re-shows the form with one more row, saving nothing
-        rows[adding] = min(rows[adding] + 1, MAX_WINDOWS_PER_DAY)
-        return _page(teen, saved, values, rows, {})
-    data, errors = validate(ScheduleIn, body)
-    country = blank_to_none(request.form.get("country"))
-    subdivision = blank_to_none(request.form.get("subdivision"))
-    try:
-        place = teens.check_place(teen.timezone, country, subdivision)
-    except InvalidFieldsError as exc:
-        errors.update(field_errors(exc.errors))
-        place = None
-    session = edge.db()
-    if data is not None and place is not None:
+        return _page(teen, saved, week_form.from_schedule(saved, teen.country is not None), {})
+    week, body, errors = week_form.read(request.form)
+    if week_form.add_row(week, request.form.get("add", "")):
+        return _page(teen, saved, week, {})
+    if "switch" in request.form:
+        week_form.switch(week, request.form.get("switch", ""))
+        return _page(teen, saved, week, {})
+    data, invalid = validate(ScheduleIn, body)
+    errors = {**invalid, **errors}
+    if data is not None and not errors:
+        session = edge.db()
         try:
             schedule = schedules.put_schedule(
                 session,
@@ -195,27 +94,18 @@ def edit(teen_id: str) -> ResponseReturnValue:
                 policy=data.policy.model_dump(),
                 now=edge.now(),
             )
-            if (place.country, place.subdivision) != (teen.country, teen.subdivision):
-                teens.update_teen(
-                    session, teen, {"country": place.country, "subdivision": place.subdivision}
-                )
         except InvalidFieldsError as exc:
-            errors.update(field_errors(exc.errors))
+            session.rollback()
+            errors = field_errors(exc.errors)
         else:
             session.commit()
             flash(f"Saved. The timetable below shows version {schedule.version}.", "success")
             return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
-    session.rollback()
-    return _page(teen, saved, values, rows, _to_form_paths(errors, origins), INVALID)
+    return _page(teen, saved, week, week_form.form_errors(errors, week), INVALID)
 
 
 def _page(
-    teen: TeenView,
-    saved: Schedule | None,
-    values: dict[str, Any],
-    rows: dict[str, int],
-    errors: Errors,
-    status: int = 200,
+    teen: TeenView, saved: Schedule | None, week: week_form.Week, errors: Errors, status: int = 200
 ) -> tuple[str, int]:
     defaults = Policy()
     return render_template(
@@ -223,13 +113,15 @@ def _page(
         teen=teen,
         saved=saved,
         timetable=draw(saved),
-        values=values,
-        rows=rows,
+        week=week,
+        values=week.values,
         errors=errors,
-        weekdays=list(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True)),
+        weekdays=list(zip(WEEKDAYS, WEEKDAY_NAMES, WEEKDAY_LABELS, strict=True)),
         policy_fields=[
             (name, *POLICY_HELP[name], POLICY_BOUNDS[name], getattr(defaults, name))
             for name in POLICY_BOUNDS
         ],
+        policy_open=any(path.startswith("policy.") for path in errors),
         max_rows=MAX_WINDOWS_PER_DAY,
+        country_name=places.country_name(teen.country) if teen.country else None,
     ), status

@@ -1,0 +1,49 @@
+"""A parent's teens at a glance: for each, its devices, whether reminders are paused, the
+latest reminder and whether a school week is set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from alertsvc.db import repositories
+from alertsvc.db.repositories import TeenView
+from alertsvc.db.teen_state import load_state
+from alertsvc.services import nudges, pairing
+from alertsvc.services.nudges import NudgeView
+from alertsvc.services.pairing import DeviceView
+
+
+@dataclass(frozen=True, slots=True)
+class TeenOverview:
+    teen: TeenView
+    devices: tuple[DeviceView, ...]
+    paused_until: datetime | None  # only while the pause lasts
+    last_nudge: NudgeView | None
+    has_schedule: bool
+
+    @property
+    def last_seen_at(self) -> datetime | None:
+        """When any of the teen's devices last checked in."""
+        seen = [d.last_seen_at for d in self.devices if d.last_seen_at is not None]
+        return max(seen, default=None)
+
+
+def teen_overviews(session: Session, parent_id: str, now: datetime) -> list[TeenOverview]:
+    """Every teen the parent is a guardian of, with what the teens list shows about each."""
+    overviews = []
+    for teen in repositories.load_teens_for_parent(session, parent_id):
+        paused_until = load_state(session, teen.id)[0].paused_until
+        latest = nudges.history(session, teen.id, 1)
+        overviews.append(
+            TeenOverview(
+                teen=teen,
+                devices=tuple(pairing.list_devices(session, teen.id)),
+                paused_until=paused_until if paused_until and paused_until > now else None,
+                last_nudge=latest[0] if latest else None,
+                has_schedule=repositories.load_schedule(session, teen.id) is not None,
+            )
+        )
+    return overviews
