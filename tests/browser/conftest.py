@@ -13,6 +13,7 @@ Fixtures for page tests:
 - `page`: a fresh browser context and page at desktop size with `base_url` set, so
   `page.goto("/login")` works; a Content-Security-Policy violation or an uncaught script
   error on any page fails the test.
+- `phone_page`: the same on a 375 px touch screen whose browser is in London's time zone.
 - `check_a11y(page)`: runs axe-core on the current page; fails on serious/critical issues.
 - `screenshot(page, name)`: full-page PNGs at 375x812 and 1280x800 under
   test-artifacts/screenshots/, and fails if the phone layout scrolls sideways.
@@ -59,6 +60,7 @@ CHROMIUM_ARGS = [
 AXE_SCRIPT = HERE / "vendor" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
+PHONE_ZONE = "Europe/London"
 DESKTOP = {"width": 1280, "height": 800}
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -154,9 +156,11 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+@contextmanager
+def open_page(browser: Browser, base_url: str, **options: Any) -> Iterator[Page]:
+    """A fresh browser context and page (`options` as for `browser.new_context`) that fails
+    the test if any page breaks its Content-Security-Policy or throws."""
+    context = browser.new_context(base_url=base_url, **options)
     # An init script runs outside the page's CSP, so axe needs no 'unsafe-inline' allowance.
     context.add_init_script(path=AXE_SCRIPT)
     context.set_default_timeout(10_000)
@@ -176,6 +180,27 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
     finally:
         context.close()
     assert not problems, "the pages broke their CSP or threw:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    with open_page(browser, live_server, viewport=DESKTOP) as opened:
+        yield opened
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A phone: 375 px wide, touch, in London's time zone (what the pages may read from
+    the browser, e.g. to suggest the school's zone)."""
+    with open_page(
+        browser,
+        live_server,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        timezone_id=PHONE_ZONE,
+    ) as opened:
+        yield opened
 
 
 def _describe(violations: list[dict[str, Any]]) -> str:

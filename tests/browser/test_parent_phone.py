@@ -1,0 +1,155 @@
+"""A new parent on a phone sets up a school week in a handful of taps.
+
+The promise: a school week configured in two minutes, on a phone. This test counts every
+fill, click, check and select from the moment the account exists to a saved Monday-to-Friday
+08:30-15:10 week with a term, on a 375 px touch screen in London, and checks after each one
+that the page does not scroll sideways.
+
+Its phone screenshots (test-artifacts/screenshots/parent-phone-*.png) are the ones the README
+shows: copy them to docs/ when the pages change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pytest
+
+pytest.importorskip("playwright", reason="playwright not installed: pip install -e '.[test]'")
+
+from playwright.sync_api import Locator, Page, expect
+
+from alertsvc.db import repositories
+from alertsvc.domain.schedule import Term, Window
+from tests.browser.conftest import PHONE, SCREENSHOTS, Site
+
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 in London
+MAX_STEPS = 12
+FIRST_DAY, LAST_DAY = date(2026, 9, 2), date(2027, 7, 16)
+
+
+class Steps:
+    """The parent's taps and keystrokes: each fill, click, check or select goes through
+    here, is counted, and is followed by a check that the page is no wider than the screen."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.count = 0
+        self.visited: list[str] = []
+
+    def fill(self, field: Locator, text: str) -> None:
+        field.fill(text)
+        self._done()
+
+    def click(self, target: Locator) -> None:
+        target.click()
+        self._done()
+
+    def check(self, box: Locator) -> None:
+        box.check()
+        self._done()
+
+    def select(self, menu: Locator, value: str) -> None:
+        menu.select_option(value)
+        self._done()
+
+    def _done(self) -> None:
+        self.count += 1
+        self.page.wait_for_load_state()
+        fits_the_screen(self.page)
+        path = self.page.url.split("#")[0]
+        if path not in self.visited:
+            self.visited.append(path)
+
+
+def fits_the_screen(page: Page) -> None:
+    wide, screen = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide <= screen, f"{page.url} is {wide}px wide on a {screen}px screen"
+
+
+def shoot(page: Page, name: str) -> None:
+    """A full-page phone screenshot, test-artifacts/screenshots/parent-phone-<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"parent-phone-{name}.png", full_page=True)
+
+
+def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on_a_phone(
+    phone_page: Page, site: Site, new_email: Callable[[], str]
+) -> None:
+    site.clock.set(NOW)
+    page = phone_page
+    assert page.viewport_size == PHONE
+
+    page.goto("/signup")
+    page.get_by_label("Email").fill(new_email())
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+    fits_the_screen(page)
+
+    steps = Steps(page)
+    steps.click(page.get_by_role("link", name="Add a teen").first)
+    zone = page.get_by_label("School's city or time zone")
+    # The phone is in London: the school's zone starts there, and holidays follow it.
+    expect(zone).to_have_value("London, United Kingdom (Europe/London)")
+    expect(page.locator("#f-country option:checked")).to_have_text(
+        "Those of the time zone's country (United Kingdom)"
+    )
+    steps.fill(page.get_by_label("Nickname"), "Sam")
+    shoot(page, "teen")
+    steps.click(page.get_by_role("button", name="Add teen"))
+    expect(page).to_have_url(re.compile(r"/teens/[^/]+/schedule$"))
+    teen_id = page.url.split("/")[-2]
+
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        expect(page.get_by_role("checkbox", name=day)).to_be_checked()
+    for day in ("Saturday", "Sunday"):
+        expect(page.get_by_role("checkbox", name=day)).not_to_be_checked()
+    steps.fill(page.get_by_label("School days block 1 start"), "08:30")
+    steps.fill(page.get_by_label("School days block 1 end"), "15:10")
+    steps.fill(page.get_by_label("First day of term"), FIRST_DAY.isoformat())
+    steps.fill(page.get_by_label("Last day of term"), LAST_DAY.isoformat())
+    shoot(page, "week")
+    steps.click(page.get_by_role("button", name="Save schedule").last)
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+
+    assert steps.count <= MAX_STEPS, f"{steps.count} steps after sign-up"
+    with site.app.app_context(), site.app.extensions["alertsvc"].sessions() as db:
+        schedule = repositories.load_schedule(db, teen_id)
+        place = repositories.load_place(db, teen_id)
+    assert schedule is not None
+    school_hours = (Window(8 * 60 + 30, 15 * 60 + 10),)
+    assert schedule.weekly == (school_hours,) * 5 + ((), ())
+    assert schedule.term == Term(FIRST_DAY, LAST_DAY)
+    assert schedule.observe_public_holidays
+    assert place is not None
+    assert (place.timezone, place.country) == ("Europe/London", "GB")
+
+    # The saved week as a timetable, then the rest of the parent's pages, on the same phone.
+    timetable = page.get_by_role("img", name=re.compile("School hours by weekday"))
+    expect(timetable).to_be_visible()
+    expect(page.locator(".tt-block")).to_have_count(5)
+    box = page.locator("#timetable").bounding_box()
+    assert box is not None
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(
+        path=SCREENSHOTS / "parent-phone-timetable.png",
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": PHONE["width"], "height": box["y"] + box["height"] + 8},
+    )
+    page.get_by_role("link", name="Calendar", exact=True).click()
+    expect(page.locator("#add-exception")).to_be_visible()
+    fits_the_screen(page)
+    page.get_by_role("link", name="Devices & family").click()
+    page.get_by_role("button", name="Pair a device").click()
+    expect(page).to_have_url(re.compile(r"/pairing-code$"))
+    fits_the_screen(page)
+    shoot(page, "pairing")
+    page.goto("/home")
+    expect(page.locator(".glance")).to_contain_text("On, following the school week")
+    fits_the_screen(page)
+    shoot(page, "home")
+    assert steps.visited == [f"{site.url}/teens/new", f"{site.url}/teens/{teen_id}/schedule"]
