@@ -80,9 +80,7 @@ def test_the_add_teen_form_offers_cities_and_starts_from_the_browsers_zone(pages
     assert '<script src="/static/parent.js" defer></script>' in html
 
 
-def test_the_schedule_page_asks_no_country_and_names_the_teens(
-    pages: Pages, app: Flask
-) -> None:
+def test_the_schedule_page_asks_no_country_and_names_the_teens(pages: Pages, app: Flask) -> None:
     pages.sign_up("once@example.com")
     teen_id = _add_teen(pages, timezone="London", country="auto")
     html = pages.client.get(f"/teens/{teen_id}/schedule").get_data(as_text=True)
@@ -205,7 +203,6 @@ def test_the_teens_list_shows_devices_pause_and_the_last_reminder(
     assert "1 paired (android) · last seen Wed 2026-11-25 13:05" in glance
     assert "Last reminder Wed 2026-11-25 13:05" in glance
 
-    pages.submit(
-        f"{teen}/pause", {"until_date": "2026-11-27", "until_time": "18:30"}, page=f"{teen}/activity"
-    )
+    until = {"until_date": "2026-11-27", "until_time": "18:30"}
+    pages.submit(f"{teen}/pause", until, page=f"{teen}/activity")
     assert "Paused until Fri 2026-11-27 18:30" in _text(pages.client.get("/home"))
