@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from alertsvc import edge
 from alertsvc.api.schedules import ExceptionIn
@@ -127,7 +128,20 @@ def calendar(teen_id: str) -> ResponseReturnValue:
 def add_exception(teen_id: str) -> ResponseReturnValue:
     """Add a day or range off, or different hours; nothing is saved if a field is wrong."""
     teen = owned_teen(teen_id)
-    form = request.form
+    values, body = _exception_form(request.form)
+    data, errors = validate(ExceptionIn, body)
+    if data is not None:
+        errors = _add(teen, data)
+        if not errors:
+            flash("The exception is added: see it in the list and the month view below.", "success")
+            return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
+    if "windows" in errors:
+        errors.setdefault("windows[0].start", errors.pop("windows"))
+    return _page(teen, values, errors, INVALID)
+
+
+def _exception_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form as typed (times and dates normalised) and the API's exception body."""
     values: dict[str, Any] = {key: form.get(key, "") for key in form if key != "csrf_token"}
     kind = form.get("kind", "")
     windows = []
@@ -145,30 +159,28 @@ def add_exception(teen_id: str) -> ResponseReturnValue:
         "windows": windows if kind == "custom_hours" else None,
         "note": blank_to_none(form.get("note")),
     }
-    data, errors = validate(ExceptionIn, body)
-    if data is not None:
-        session = edge.db()
-        try:
-            schedules.add_exception(
-                session,
-                teen,
-                first_day=data.first_day,
-                last_day=data.last_day,
-                kind=ExceptionKind(data.kind),
-                windows=None if data.windows is None else [(w.start, w.end) for w in data.windows],
-                note=data.note,
-                now=edge.now(),
-            )
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
-            flash("The exception is added: see it in the list and the month view below.", "success")
-            return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
-    if "windows" in errors:
-        errors.setdefault("windows[0].start", errors.pop("windows"))
-    return _page(teen, values, errors, INVALID)
+    return values, body
+
+
+def _add(teen: TeenView, data: ExceptionIn) -> Errors:
+    """Add the exception and commit, or the service's errors."""
+    session = edge.db()
+    try:
+        schedules.add_exception(
+            session,
+            teen,
+            first_day=data.first_day,
+            last_day=data.last_day,
+            kind=ExceptionKind(data.kind),
+            windows=None if data.windows is None else [(w.start, w.end) for w in data.windows],
+            note=data.note,
+            now=edge.now(),
+        )
+    except InvalidFieldsError as exc:
+        session.rollback()
+        return field_errors(exc.errors)
+    session.commit()
+    return {}
 
 
 @blueprint.post("/teens/<teen_id>/exceptions/<exception_id>/delete")

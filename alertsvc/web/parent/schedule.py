@@ -72,36 +72,39 @@ def edit(teen_id: str) -> ResponseReturnValue:
     if request.method == "GET":
         return _page(teen, saved, week_form.from_schedule(saved, teen.country is not None), {})
     week, body, errors = week_form.read(request.form)
-    if week_form.add_row(week, request.form.get("add", "")):
-        return _page(teen, saved, week, {})
-    if "switch" in request.form:
-        week_form.switch(week, request.form.get("switch", ""))
+    if week_form.add_row(week, request.form.get("add", "")) or "switch" in request.form:
+        week_form.switch(week, request.form.get("switch", week.mode))
         return _page(teen, saved, week, {})
     data, invalid = validate(ScheduleIn, body)
     errors = {**invalid, **errors}
     if data is not None and not errors:
-        session = edge.db()
-        try:
-            schedule = schedules.put_schedule(
-                session,
-                teen,
-                weekly={
-                    name: [(w.start, w.end) for w in getattr(data.weekly, name)]
-                    for name in WEEKDAYS
-                },
-                term=None if data.term is None else (data.term.first_day, data.term.last_day),
-                observe_public_holidays=data.observe_public_holidays,
-                policy=data.policy.model_dump(),
-                now=edge.now(),
-            )
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
-            flash(f"Saved. The timetable below shows version {schedule.version}.", "success")
+        version, errors = _save(teen, data)
+        if version is not None:
+            flash(f"Saved. The timetable below shows version {version}.", "success")
             return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
     return _page(teen, saved, week, week_form.form_errors(errors, week), INVALID)
+
+
+def _save(teen: TeenView, data: ScheduleIn) -> tuple[int | None, Errors]:
+    """Save the schedule and commit: its new version, or the service's errors."""
+    session = edge.db()
+    try:
+        schedule = schedules.put_schedule(
+            session,
+            teen,
+            weekly={
+                name: [(w.start, w.end) for w in getattr(data.weekly, name)] for name in WEEKDAYS
+            },
+            term=None if data.term is None else (data.term.first_day, data.term.last_day),
+            observe_public_holidays=data.observe_public_holidays,
+            policy=data.policy.model_dump(),
+            now=edge.now(),
+        )
+    except InvalidFieldsError as exc:
+        session.rollback()
+        return None, field_errors(exc.errors)
+    session.commit()
+    return schedule.version, {}
 
 
 def _page(

@@ -91,25 +91,31 @@ def new_teen() -> ResponseReturnValue:
     typed, fields = _teen_values()
     data, errors = validate(TeenIn, fields)
     if data is not None:
-        session = edge.db()
-        try:
-            teen = teens.create_teen(
-                session,
-                logged_in_parent().parent_id,
-                nickname=data.nickname,
-                timezone=data.timezone,
-                country=data.country,
-                subdivision=data.subdivision,
-                now=edge.now(),
-            )
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
+        teen, errors = _create(data)
+        if teen is not None:
             flash(f"{teen.nickname} is added. Next: describe the school week.", "success")
             return redirect(url_for("parent_schedule.edit", teen_id=teen.id))
     return _teen_form(typed, _in_words(errors, fields))
+
+
+def _create(data: TeenIn) -> tuple[TeenView | None, Errors]:
+    """Create the teen with this parent as its guardian and commit, or the service's errors."""
+    session = edge.db()
+    try:
+        teen = teens.create_teen(
+            session,
+            logged_in_parent().parent_id,
+            nickname=data.nickname,
+            timezone=data.timezone,
+            country=data.country,
+            subdivision=data.subdivision,
+            now=edge.now(),
+        )
+    except InvalidFieldsError as exc:
+        session.rollback()
+        return None, field_errors(exc.errors)
+    session.commit()
+    return teen, {}
 
 
 @blueprint.get("/teens/<teen_id>")
