@@ -77,7 +77,10 @@ def shoot(page: Page, name: str) -> None:
 
 
 def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on_a_phone(
-    phone_page: Page, site: Site, new_email: Callable[[], str]
+    phone_page: Page,
+    site: Site,
+    new_email: Callable[[], str],
+    check_a11y: Callable[[Page], None],
 ) -> None:
     site.clock.set(NOW)
     page = phone_page
@@ -99,6 +102,7 @@ def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on
         "Those of the time zone's country (United Kingdom)"
     )
     steps.fill(page.get_by_label("Nickname"), "Sam")
+    check_a11y(page)
     shoot(page, "teen")
     steps.click(page.get_by_role("button", name="Add teen"))
     expect(page).to_have_url(re.compile(r"/teens/[^/]+/schedule$"))
@@ -112,6 +116,7 @@ def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on
     steps.fill(page.get_by_label("School days block 1 end"), "15:10")
     steps.fill(page.get_by_label("First day of term"), FIRST_DAY.isoformat())
     steps.fill(page.get_by_label("Last day of term"), LAST_DAY.isoformat())
+    check_a11y(page)
     shoot(page, "week")
     steps.click(page.get_by_role("button", name="Save schedule").last)
     expect(page.get_by_role("status")).to_contain_text("Saved")
@@ -132,9 +137,9 @@ def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on
     timetable = page.get_by_role("img", name=re.compile("School hours by weekday"))
     expect(timetable).to_be_visible()
     expect(page.locator(".tt-block")).to_have_count(5)
+    page.evaluate("() => window.scrollTo(0, 0)")
     box = page.locator("#timetable").bounding_box()
     assert box is not None
-    page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(
         path=SCREENSHOTS / "parent-phone-timetable.png",
         full_page=True,
@@ -151,5 +156,6 @@ def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on
     page.goto("/home")
     expect(page.locator(".glance")).to_contain_text("On, following the school week")
     fits_the_screen(page)
+    check_a11y(page)
     shoot(page, "home")
     assert steps.visited == [f"{site.url}/teens/new", f"{site.url}/teens/{teen_id}/schedule"]
