@@ -5,8 +5,9 @@ folder or module it points to is in the repository.
 How paths are read: a backticked token starting with `/` (`/home`, `/teens/<id>/schedule`),
 `METHOD /path` in backticks, and the URLs of the curl lines in code blocks. `<id>` and `$TEEN`
 stand for the demo teen, `nud_…` for a reminder the demo device just got. A page is asked for
-as the demo parent with a session cookie; an API path with the demo parent's token, or the
-device's for the device's routes; a curl line with its method and JSON body.
+as the demo parent with a session cookie (`/admin` as an admin); an API path with the demo
+parent's token, or the device's for the device's routes; a curl line with its method and JSON
+body.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from alertsvc.cli import cli
+from alertsvc.services import accounts
 from alertsvc.services.demo import DEMO_EMAIL, DEMO_PASSWORD, Demo, ensure_demo
 from tests.support import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "an admin passphrase"
 README = ROOT / "README.md"
 TEXT = README.read_text(encoding="utf-8")
 
@@ -116,6 +119,7 @@ def readme_calls() -> list[Call]:
 class DemoSite:
     app: Flask
     client: FlaskClient  # logged in as the demo parent
+    admin: FlaskClient  # logged in as an admin, for /admin (a 404 for anyone else)
     demo: Demo
     nudge_id: str
 
@@ -124,15 +128,18 @@ class DemoSite:
 def demo_site(app: Flask, clock: FakeClock) -> DemoSite:
     with app.app_context(), app.extensions["alertsvc"].sessions() as db:
         demo = ensure_demo(db, clock())
+        accounts.make_admin(db, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
         db.commit()
-    client = app.test_client()
+    client, admin = app.test_client(), app.test_client()
     logged_in = client.post("/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    assert logged_in.status_code == 302
+    logged_in = admin.post("/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert logged_in.status_code == 302
     check = client.post(
         "/v1/check", json={}, headers={"Authorization": f"Bearer {demo.device_token}"}
     ).get_json()
     assert check["nudge"] is not None, check  # the demo's school is in session now
-    return DemoSite(app, client, demo, check["nudge"]["id"])
+    return DemoSite(app, client, admin, demo, check["nudge"]["id"])
 
 
 def _concrete(path: str, site: DemoSite) -> str:
@@ -161,7 +168,8 @@ def test_every_path_in_the_readme_answers(demo_site: DemoSite, call: Call) -> No
     headers = {"Authorization": f"Bearer {token}"} if path.startswith("/v1/") else {}
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    response = demo_site.client.open(path, method=call.method, data=call.body, headers=headers)
+    client = demo_site.admin if path.startswith("/admin") else demo_site.client
+    response = client.open(path, method=call.method, data=call.body, headers=headers)
     assert response.status_code != 404, f"{call.method} {path}: {response.get_data(as_text=True)}"
     # 503 is an answer (/readyz: this test database is not migrated by Alembic); 500 a bug.
     assert response.status_code != 500, f"{call.method} {path}: {response.get_data(as_text=True)}"
