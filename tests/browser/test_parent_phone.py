@@ -19,11 +19,11 @@ import pytest
 
 pytest.importorskip("playwright", reason="playwright not installed: pip install -e '.[test]'")
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from alertsvc.db import repositories
 from alertsvc.domain.schedule import Term, Window
-from tests.browser.conftest import PHONE, SCREENSHOTS, Site
+from tests.browser.conftest import PHONE, SCREENSHOTS, Site, open_page
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 in London
@@ -159,3 +159,48 @@ def test_a_new_parent_saves_a_school_week_with_a_term_in_at_most_twelve_steps_on
     check_a11y(page)
     shoot(page, "home")
     assert steps.visited == [f"{site.url}/teens/new", f"{site.url}/teens/{teen_id}/schedule"]
+
+
+def _new_teen_schedule(page: Page, new_email: Callable[[], str]) -> None:
+    page.goto("/signup")
+    page.get_by_label("Email").fill(new_email())
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto("/teens/new")
+    page.get_by_label("Nickname").fill("Kim")
+    page.get_by_label("School's city or time zone").fill("New York")
+    page.get_by_role("button", name="Add teen").click()
+    expect(page).to_have_url(re.compile(r"/schedule$"))
+
+
+def test_adding_a_block_keeps_the_page_and_its_place(
+    phone_page: Page, new_email: Callable[[], str]
+) -> None:
+    page = phone_page
+    _new_teen_schedule(page, new_email)
+    page.get_by_label("School days block 1 start").fill("08:30")
+    add = page.get_by_role("button", name="Add a block")
+    add.scroll_into_view_if_needed()
+    page.evaluate("() => { window.stillTheSamePage = true; }")
+    before = page.evaluate("() => window.scrollY")
+    add.click()
+    expect(page.get_by_label("School days block 2 start")).to_be_focused()
+    assert page.evaluate("() => window.stillTheSamePage === true")  # no reload
+    assert abs(page.evaluate("() => window.scrollY") - before) < 200
+    expect(page.get_by_label("School days block 1 start")).to_have_value("08:30")
+
+
+def test_without_the_script_adding_a_block_comes_back_at_the_new_row(
+    browser: Browser, live_server: str, new_email: Callable[[], str]
+) -> None:
+    with open_page(browser, live_server, viewport=PHONE, java_script_enabled=False) as page:
+        _new_teen_schedule(page, new_email)
+        page.get_by_label("School days block 1 start").fill("0830")  # a number pad's way
+        page.get_by_role("button", name="Add a block").click()
+        expect(page).to_have_url(re.compile(r"/schedule#row-same-1$"))
+        expect(page.get_by_label("School days block 2 start")).to_be_in_viewport()
+        # The fragment's row is where Tab goes on from (browsers skip autofocus there).
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("School days block 2 start")).to_be_focused()
+        expect(page.get_by_label("School days block 1 start")).to_have_value("08:30")
+        fits_the_screen(page)
