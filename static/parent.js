@@ -6,8 +6,9 @@
 //   its scroll position; the cursor goes to the field the answer marks `autofocus`. Without
 //   the script the button's formaction ends in a #fragment, so the reloaded page opens at
 //   the same place.
-// - A time zone field marked `data-browser-zone` starts with this device's zone when empty,
-//   and a country list's "from the time zone" choice names the country it stands for.
+// - A time zone field marked `data-browser-zone` starts with this device's zone when empty
+//   (found by today's or an older name: some browsers still say Asia/Calcutta), and a
+//   country list's "from the time zone" choice names the country it stands for.
 // - A typed time (0830) or date (20260902) gets its colon or dashes when the field is left;
 //   the server accepts both forms anyway.
 (function () {
@@ -71,7 +72,9 @@
     }
     for (var i = 0; i < list.options.length; i += 1) {
       var option = list.options[i];
-      if (option.value === text || option.getAttribute("data-zone") === text) {
+      var older = " " + (option.getAttribute("data-aliases") || "") + " ";
+      if (option.value === text || option.getAttribute("data-zone") === text ||
+          older.indexOf(" " + text + " ") !== -1) {
         return option;
       }
     }

@@ -17,6 +17,7 @@ from functools import lru_cache
 import holidays
 import pytz
 from babel import Locale
+from babel.core import get_global
 from babel.dates import get_timezone_location
 
 # The tz database's regions; the other names in pytz's common list (US/Eastern, Canada/…,
@@ -48,6 +49,7 @@ class ZoneChoice:
     city: str
     country: str | None  # ISO 3166-1 alpha-2 of the one country using the zone
     country_name: str | None
+    aliases: tuple[str, ...] = ()  # older names of the zone (Asia/Calcutta for Asia/Kolkata)
 
     @property
     def label(self) -> str:
@@ -74,16 +76,27 @@ def _zone_countries() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _old_names() -> dict[str, str]:
+    """Older zone names -> today's (CLDR's list; browsers may still report the old ones)."""
+    aliases: dict[str, str] = get_global("zone_aliases")
+    return {old: new for old, new in aliases.items() if old in pytz.all_timezones_set}
+
+
+@lru_cache(maxsize=1)
 def zone_choices() -> tuple[ZoneChoice, ...]:
     """Every current zone of the tz database with its city and country, by city name."""
     countries = _zone_countries()
+    older: defaultdict[str, list[str]] = defaultdict(list)
+    for old, new in sorted(_old_names().items()):
+        older[new].append(old)
     choices = []
     for zone in pytz.common_timezones:
         if zone.split("/", 1)[0] not in _REGIONS:
             continue
         city = get_timezone_location(zone, locale=_ENGLISH, return_city=True)
         code = countries.get(zone)
-        choices.append(ZoneChoice(zone, city, code, country_name(code) if code else None))
+        name = country_name(code) if code else None
+        choices.append(ZoneChoice(zone, city, code, name, tuple(older[zone])))
     return tuple(sorted(choices, key=lambda c: (fold(c.city), c.zone)))
 
 
@@ -111,17 +124,19 @@ def _exact_names() -> dict[str, str]:
 def find_zone(text: str) -> str | None:
     """The IANA zone a parent means by `text`, or None if it names none (or several).
 
-    Accepts an IANA name in any case ("europe/london"), a picked label ("London, United
-    Kingdom (Europe/London)"), a city ("London", "Sao Paulo", "são paulo", "new york") and a
-    country with a single zone ("France").
+    Accepts an IANA name in any case ("europe/london"; an older name gives today's:
+    Asia/Calcutta is Asia/Kolkata), a picked label ("London, United Kingdom (Europe/London)"),
+    a city ("London", "Sao Paulo", "são paulo", "new york") and a country with a single zone
+    ("France").
     """
     typed = text.strip()
     labelled = _ZONE_IN_TEXT.search(typed)
     if labelled and labelled.group(1).casefold() in _exact_names():
         return _exact_names()[labelled.group(1).casefold()]
     exact = _exact_names().get(typed.casefold())
-    if exact in _choices_by_zone():
-        return exact
+    for name in (exact, _old_names().get(exact or "")):
+        if name in _choices_by_zone():
+            return name
     found = _search_index().get(fold(typed)) if typed else None
     return found or exact  # "Jamaica" is the city's zone before the old link of that name
 

@@ -204,3 +204,29 @@ def test_without_the_script_adding_a_block_comes_back_at_the_new_row(
         expect(page.get_by_label("School days block 2 start")).to_be_focused()
         expect(page.get_by_label("School days block 1 start")).to_have_value("08:30")
         fits_the_screen(page)
+
+
+@pytest.mark.parametrize(
+    ("browser_zone", "field", "holidays"),
+    [
+        ("America/Sao_Paulo", "São Paulo, Brazil (America/Sao_Paulo)", "Brazil"),
+        ("Asia/Kolkata", "Kolkata, India (Asia/Kolkata)", "India"),  # Chromium: Asia/Calcutta
+    ],
+)
+def test_the_school_zone_starts_from_the_browsers_zone(
+    browser: Browser,
+    live_server: str,
+    new_email: Callable[[], str],
+    browser_zone: str,
+    field: str,
+    holidays: str,
+) -> None:
+    with open_page(browser, live_server, viewport=PHONE, timezone_id=browser_zone) as page:
+        page.goto("/signup")
+        page.get_by_label("Email").fill(new_email())
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        page.goto("/teens/new")
+        expect(page.get_by_label("School's city or time zone")).to_have_value(field)
+        expect(page.locator("#f-country option:checked")).to_contain_text(holidays)
+        expect(page.locator("#f-timezone-browser")).to_be_visible()

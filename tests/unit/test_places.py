@@ -22,7 +22,8 @@ from alertsvc.services import places
         ("St. John's", "America/St_Johns"),
         ("europe/london", "Europe/London"),
         ("America/Sao_Paulo", "America/Sao_Paulo"),
-        ("Asia/Calcutta", "Asia/Calcutta"),  # an older name, still a valid IANA zone
+        ("Asia/Calcutta", "Asia/Kolkata"),  # an older name (some browsers report it): today's
+        ("US/Eastern", "America/New_York"),
         ("UTC", "UTC"),
         ("Jamaica", "America/Jamaica"),  # the city's zone, not the old link named Jamaica
         ("São Paulo, Brazil (America/Sao_Paulo)", "America/Sao_Paulo"),
@@ -47,6 +48,11 @@ def test_every_listed_zone_is_found_again_by_its_label_and_its_city() -> None:
         assert places.find_zone(choice.label) == choice.zone
         assert places.find_zone(choice.city) in (choice.zone, None)
     assert [c.zone for c in choices].count("America/New_York") == 1  # not US/Eastern too
+
+
+def test_a_zone_lists_its_older_names() -> None:
+    kolkata = next(c for c in places.zone_choices() if c.zone == "Asia/Kolkata")
+    assert "Asia/Calcutta" in kolkata.aliases
 
 
 def test_a_label_names_the_city_with_its_accents_and_its_country() -> None:
