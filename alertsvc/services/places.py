@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -78,7 +79,7 @@ def _zone_countries() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _old_names() -> dict[str, str]:
     """Older zone names -> today's (CLDR's list; browsers may still report the old ones)."""
-    aliases: dict[str, str] = get_global("zone_aliases")
+    aliases: Mapping[str, str] = get_global("zone_aliases")
     return {old: new for old, new in aliases.items() if old in pytz.all_timezones_set}
 
 
