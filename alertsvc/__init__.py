@@ -9,7 +9,7 @@ from flask import Blueprint, Flask
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
 from alertsvc.db.session import make_engine, make_session_factory
-from alertsvc.http import App
+from alertsvc.http.app import App
 from alertsvc.runtime import Runtime
 from alertsvc.services.ratelimit import CheckLimiter
 
@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         settings, engine, make_session_factory(engine), clock, limiter
     )
 
-    from alertsvc import edge, http, web
+    from alertsvc import web
+    from alertsvc.http import app as http
+    from alertsvc.http import edge
     from alertsvc.services import accounts
 
     if settings.fast_password_hashing:

@@ -11,10 +11,9 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from alertsvc import edge
 from alertsvc.api.auth import require_admin
 from alertsvc.api.io import Doc, documented, json_response, parse_json, validate
-from alertsvc.api.problems import conflict, not_found, validation_problem
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.experiments import (
     BODY_MAX,
     COUNTRY_PATTERN,
@@ -33,8 +32,9 @@ from alertsvc.domain.experiments import (
     params_json,
     parse_params,
 )
-from alertsvc.domain.schedule import InvalidFieldsError
 from alertsvc.domain.stats import Interval
+from alertsvc.http import edge
+from alertsvc.http.problems import conflict, not_found, validation_problem
 from alertsvc.services import audit, flags
 from alertsvc.services import experiments as service
 from alertsvc.services.experiments import ExperimentChanges, ExperimentResults, StoredExperiment

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g, request
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem, too_many, unauthorized
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem, too_many, unauthorized
 from alertsvc.services import accounts, ratelimit
 from alertsvc.services.accounts import Identity
 

@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from alertsvc import edge
 from alertsvc.api.io import json_response
-from alertsvc.api.problems import Problem
 from alertsvc.db.migrations import current_revision, head_revision
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem
 
 blueprint = Blueprint("health", __name__)
 

@@ -11,9 +11,9 @@ import orjson
 from flask import Response, g, request
 from pydantic import BaseModel, ValidationError
 
-from alertsvc.api.problems import Problem, validation_problem
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import FieldError
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, control_character_paths
+from alertsvc.http.problems import Problem, validation_problem
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alertsvc import edge
-from alertsvc.api.problems import not_found
 from alertsvc.db.repositories import TeenView
+from alertsvc.http import edge
+from alertsvc.http.problems import not_found
 from alertsvc.services import teens
 from alertsvc.services.accounts import Identity
 

@@ -8,10 +8,10 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from alertsvc import edge
 from alertsvc.api.auth import guard_failures, note_failure
 from alertsvc.api.io import Doc, documented, json_response, parse_json
-from alertsvc.api.problems import conflict, unauthorized
+from alertsvc.http import edge
+from alertsvc.http.problems import conflict, unauthorized
 from alertsvc.services import accounts
 
 blueprint = Blueprint("api_parents", __name__)

@@ -19,7 +19,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from alertsvc import edge
 from alertsvc.api.auth import require_parent
 from alertsvc.api.io import (
     ICS_BODY_LIMIT,
@@ -32,20 +31,20 @@ from alertsvc.api.io import (
     validate,
 )
 from alertsvc.api.owned import owned_teen
-from alertsvc.api.problems import Problem, validation_problem
 from alertsvc.api.teens import service_problem
 from alertsvc.db.repositories import ExceptionRecord
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.schedule import (
     POLICY_BOUNDS,
     WEEKDAYS,
     ExceptionKind,
-    FieldError,
-    InvalidFieldsError,
     Policy,
     Schedule,
     Window,
     format_hhmm,
 )
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem, validation_problem
 from alertsvc.services import calendar_import, schedules, teens
 from alertsvc.services.schedules import MAX_PREVIEW_DAYS, PreviewDay
 

@@ -8,12 +8,12 @@ from flask import Blueprint, Response
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from alertsvc import edge
 from alertsvc.api.auth import require_parent
 from alertsvc.api.io import Doc, documented, json_response, no_content, parse_json
 from alertsvc.api.owned import owned_teen
-from alertsvc.api.problems import conflict, not_found, validation_problem
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.http import edge
+from alertsvc.http.problems import conflict, not_found, validation_problem
 from alertsvc.services import teens
 from alertsvc.services.teens import TeenView
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db import repositories
 from alertsvc.db.repositories import TeenView
 from alertsvc.domain.calendar import local_date, zone_named
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.recurrence import (
     WEEKDAY_CODES,
     DayRule,
@@ -43,8 +44,6 @@ from alertsvc.domain.schedule import (
     FIRST_SUPPORTED_DATE,
     LAST_SUPPORTED_DATE,
     ExceptionKind,
-    FieldError,
-    InvalidFieldsError,
     SchoolException,
 )
 from alertsvc.services.ids import new_id

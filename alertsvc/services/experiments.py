@@ -47,6 +47,7 @@ from alertsvc.db.models import Experiment as ExperimentRow
 from alertsvc.db.session import Executor, commit_now, orm, pool_of, upsert
 from alertsvc.domain import stats
 from alertsvc.domain.decision import AckAction, Arm, VariantParams
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.experiments import (
     PARAM_NAMES,
     Experiment,
@@ -62,7 +63,6 @@ from alertsvc.domain.experiments import (
     merge_arms,
     params_json,
 )
-from alertsvc.domain.schedule import FieldError, InvalidFieldsError
 from alertsvc.services import audit
 
 ACK_ACTIONS: tuple[str, ...] = tuple(action.value for action in AckAction)

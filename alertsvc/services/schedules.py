@@ -22,12 +22,11 @@ from alertsvc.domain.calendar import (
     school_day,
     zone_named,
 )
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.schedule import (
     FIRST_SUPPORTED_DATE,
     LAST_SUPPORTED_DATE,
     ExceptionKind,
-    FieldError,
-    InvalidFieldsError,
     Schedule,
     SchoolException,
     Window,

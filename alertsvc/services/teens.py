@@ -16,7 +16,8 @@ from alertsvc.db import repositories
 from alertsvc.db.models import Guardianship, Parent
 from alertsvc.db.repositories import TeenView as TeenView  # re-exported for the routes
 from alertsvc.domain.calendar import is_known_zone
-from alertsvc.domain.schedule import FieldError, InvalidFieldsError, Place
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.schedule import Place
 from alertsvc.services import privacy
 from alertsvc.services.accounts import normalize_email
 from alertsvc.services.ids import new_id

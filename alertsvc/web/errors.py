@@ -6,7 +6,7 @@ from flask import Response, g, render_template
 from jinja2 import TemplateNotFound
 from markupsafe import escape
 
-from alertsvc.api.problems import Problem
+from alertsvc.http.problems import Problem
 
 
 def render_problem_page(problem: Problem) -> Response:

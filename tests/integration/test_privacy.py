@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import Table, func, select
 
-from alertsvc import edge
 from alertsvc.db.base import Base
+from alertsvc.http import edge
 from alertsvc.services import accounts
 from alertsvc.services.privacy import SECRET_COLUMNS
 from tests.api.checking import check, make_teen, pair, put_schedule

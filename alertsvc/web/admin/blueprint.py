@@ -11,8 +11,8 @@ from typing import Any, ParamSpec
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem
 from alertsvc.services import flags
 from alertsvc.web.session import logged_in_parent, login_required
 

@@ -10,14 +10,13 @@ from flask import flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
-from alertsvc import edge
-
 # `_variants` and `_targeting` are the API's own translation from its models to domain
 # values (with the parameter rules), reused so a page and a request are read alike.
 from alertsvc.api.admin import ExperimentCreate, ExperimentPatch, _targeting, _variants
-from alertsvc.api.problems import Problem
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.experiments import TRANSITIONS, Experiment, Status
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem
 from alertsvc.services import experiments as service
 from alertsvc.services.experiments import ExperimentChanges, StoredExperiment
 from alertsvc.web.admin import forms

@@ -24,6 +24,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from alertsvc.domain.errors import FieldError
 from alertsvc.domain.experiments import (
     INT_PARAM_BOUNDS,
     MAX_WEIGHT,
@@ -31,7 +32,6 @@ from alertsvc.domain.experiments import (
     Experiment,
     params_json,
 )
-from alertsvc.domain.schedule import FieldError
 
 # Rows for variants on the create form; rows left empty are ignored.
 VARIANT_ROWS = 4

@@ -6,8 +6,8 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
-from alertsvc import edge
 from alertsvc.api.admin import KillSwitchIn
+from alertsvc.http import edge
 from alertsvc.services import audit, flags
 from alertsvc.web.admin import forms
 from alertsvc.web.admin.blueprint import INVALID, actor, admin_required, blueprint, render

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
 from alertsvc.db.repositories import TeenView
 from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import local_date, zone_named
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.localtime import end_of_local_day, local_instant
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import nudges
 from alertsvc.web.parent.common import INVALID, Errors, local_text, owned_teen
 from alertsvc.web.session import login_required

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
 from alertsvc.api.auth import guard_failures, note_failure
 from alertsvc.api.parents import Credentials, SignUp
-from alertsvc.api.problems import Problem
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem
 from alertsvc.services import accounts
 from alertsvc.web import forms
 from alertsvc.web.session import (

@@ -9,11 +9,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
 from alertsvc.api.schedules import ExceptionIn
 from alertsvc.db.repositories import TeenView
 from alertsvc.domain.calendar import DayReason
-from alertsvc.domain.schedule import ExceptionKind, InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.domain.schedule import ExceptionKind
+from alertsvc.http import edge
 from alertsvc.services import calendar_import, schedules, teens
 from alertsvc.services.schedules import PreviewClockChange, PreviewDay
 from alertsvc.web.parent.common import (

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from alertsvc import edge
-from alertsvc.api.problems import not_found
 from alertsvc.db.repositories import TeenView
 from alertsvc.domain.calendar import to_local, zone_named
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import FieldError
+from alertsvc.http import edge
+from alertsvc.http.problems import not_found
 from alertsvc.services import teens
 from alertsvc.web.session import logged_in_parent
 

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import privacy, teens
 from alertsvc.web.parent.common import INVALID, owned_teen
 from alertsvc.web.session import login_required

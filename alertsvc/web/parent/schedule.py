@@ -10,18 +10,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from alertsvc import edge
 from alertsvc.api.schedules import ScheduleIn
 from alertsvc.db.repositories import TeenView
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.schedule import (
     MAX_WINDOWS_PER_DAY,
     POLICY_BOUNDS,
     WEEKDAYS,
-    InvalidFieldsError,
     Policy,
     Schedule,
     format_hhmm,
 )
+from alertsvc.http import edge
 from alertsvc.services import schedules, teens
 from alertsvc.web.parent.common import (
     INVALID,

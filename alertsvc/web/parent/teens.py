@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
 from alertsvc.api.teens import GuardianIn, TeenIn, TeenPatchIn
 from alertsvc.db.repositories import TeenView
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import pairing, teens
 from alertsvc.web.parent.common import (
     INVALID,
