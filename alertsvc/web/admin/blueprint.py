@@ -1,27 +1,35 @@
-"""The admin pages' blueprint, the admin-only guard and the helpers every admin view shares."""
+"""The admin pages' blueprint, the admin-only guard and the helpers every admin view shares,
+among them the one place that turns a service's refusal into what the page shows."""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
+from alertsvc.domain.errors import ConflictError, InvalidFieldsError
 from alertsvc.http import edge
 from alertsvc.http.problems import Problem
 from alertsvc.services import flags
+from alertsvc.web.admin import forms
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
 # A form sent back with mistakes to correct (the parent pages answer the same).
 INVALID = 422
+# A change the experiment's current state does not allow.
+CONFLICT = 409
 
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
@@ -62,3 +70,48 @@ def compact_json(value: object) -> str:
     if value is None:
         return "—"
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    """What became of a change: its result, or the status the page answers and, for a
+    refusal that no form field shows, the message to show instead."""
+
+    value: T | None = None
+    status: int = 200
+    message: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status == 200
+
+
+def commit_change(
+    change: Callable[[Session], T], form: Any | None = None, rows: Sequence[int] = ()
+) -> Outcome[T]:
+    """Run one service change in the request's unit of work and commit it. A refusal rolls
+    it back: invalid fields (422) go next to their fields on `form`, a conflict (409) comes
+    back as the outcome's message, or next to the field it names; any other service error
+    goes on to the error page. `rows` maps request variant indexes to form rows."""
+    session = edge.db()
+    try:
+        value = change(session)
+    except (InvalidFieldsError, ConflictError) as error:
+        session.rollback()
+        return _refused(error, form, rows)
+    session.commit()
+    return Outcome(value)
+
+
+def _refused(
+    error: InvalidFieldsError | ConflictError, form: Any | None, rows: Sequence[int]
+) -> Outcome[Any]:
+    field = getattr(error, "field", None)
+    if isinstance(error, InvalidFieldsError):
+        status, errors = INVALID, forms.domain_errors(error.errors)
+    else:
+        status, errors = (INVALID, [((field,), str(error))]) if field else (CONFLICT, [])
+    if form is None or not errors:
+        return Outcome(status=status, message=str(error))
+    forms.show_errors(form, errors, rows)
+    return Outcome(status=status)
