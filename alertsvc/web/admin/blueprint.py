@@ -14,9 +14,8 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from alertsvc.domain.errors import ConflictError, InvalidFieldsError
+from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
 from alertsvc.http import edge
-from alertsvc.http.problems import Problem
 from alertsvc.services import flags
 from alertsvc.web.admin import forms
 from alertsvc.web.session import logged_in_parent, login_required
@@ -39,7 +38,7 @@ def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, Respon
     @functools.wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if not logged_in_parent().is_admin:
-            raise Problem(404, "Not found", "No such page.")
+            raise NotFoundError("page")
         return view(*args, **kwargs)
 
     return login_required(guarded)
@@ -74,8 +73,8 @@ def compact_json(value: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Outcome(Generic[T]):
-    """What became of a change: its result, or the status the page answers and, for a
-    refusal that no form field shows, the message to show instead."""
+    """What became of a change: its result, or the status the page answers and the
+    refusal's message (a conflict's, or any refusal's when there was no form to show it)."""
 
     value: T | None = None
     status: int = 200
@@ -90,8 +89,9 @@ def commit_change(
     change: Callable[[Session], T], form: Any | None = None, rows: Sequence[int] = ()
 ) -> Outcome[T]:
     """Run one service change in the request's unit of work and commit it. A refusal rolls
-    it back: invalid fields (422) go next to their fields on `form`, a conflict (409) comes
-    back as the outcome's message, or next to the field it names; any other service error
+    it back and shows on `form`: invalid fields (422) next to their fields, a conflict with
+    the current state (409) next to the field it names or among the form's own errors, and
+    its message comes back too, for a page that shows it elsewhere. Any other service error
     goes on to the error page. `rows` maps request variant indexes to form rows."""
     session = edge.db()
     try:
@@ -106,12 +106,14 @@ def commit_change(
 def _refused(
     error: InvalidFieldsError | ConflictError, form: Any | None, rows: Sequence[int]
 ) -> Outcome[Any]:
-    field = getattr(error, "field", None)
+    field: str | None = getattr(error, "field", None)
     if isinstance(error, InvalidFieldsError):
         status, errors = INVALID, forms.domain_errors(error.errors)
+    elif field is not None:
+        status, errors = INVALID, [((field,), str(error))]
     else:
-        status, errors = (INVALID, [((field,), str(error))]) if field else (CONFLICT, [])
-    if form is None or not errors:
+        status, errors = CONFLICT, [((), str(error))]
+    if form is None:
         return Outcome(status=status, message=str(error))
     forms.show_errors(form, errors, rows)
-    return Outcome(status=status)
+    return Outcome(status=status, message=str(error) if status == CONFLICT else "")

@@ -223,8 +223,6 @@ def _settings_refused(
 ) -> ResponseReturnValue:
     current = _find(key)
     if outcome.message and current.experiment.status is Status.STOPPED:
-        # A stopped experiment has no settings form to show the message next to.
+        # A stopped experiment has no settings form to show the message in.
         return _detail(current, outcome.status, lifecycle_error=outcome.message)
-    if outcome.message:
-        form.form_errors.append(outcome.message)
     return _detail(current, outcome.status, settings_form=form)
