@@ -15,6 +15,7 @@ from alertsvc.db.models import DefinitionVersion, Exposure
 from alertsvc.db.models import Experiment as ExperimentRow
 from alertsvc.db.session import Executor, commit_now, orm, upsert
 from alertsvc.domain.decision import VariantParams
+from alertsvc.domain.errors import NotFoundError
 from alertsvc.domain.experiments import (
     PARAM_NAMES,
     Experiment,
@@ -195,7 +196,7 @@ def save_experiment(session: Session, experiment: Experiment, now: datetime) -> 
     """Write a changed definition over the stored one (which must exist)."""
     row = session.get(ExperimentRow, experiment.key)
     if row is None:
-        raise LookupError(experiment.key)
+        raise NotFoundError("experiment")
     _write(row, experiment)
     row.updated_at = now
     session.flush()

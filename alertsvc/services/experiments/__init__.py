@@ -18,6 +18,7 @@ from alertsvc.db.repositories.experiments import (
     teen_exposures,
 )
 from alertsvc.services.experiments.definitions import (
+    DESCRIPTION_MAX,
     ExperimentConflictError,
     ExperimentExistsError,
     ExperimentNotFoundError,
@@ -42,6 +43,7 @@ from alertsvc.services.experiments.tallies import RemovedNudge, tally_removed
 
 __all__ = [
     "ACK_ACTIONS",
+    "DESCRIPTION_MAX",
     "NUDGES",
     "RATE_ACTIONS",
     "ExperimentChanges",

@@ -24,8 +24,7 @@ from alertsvc.domain.experiments import (
     Variant,
     parse_params,
 )
-from alertsvc.services.experiments import ExperimentChanges
-from alertsvc.services.experiments.definitions import DESCRIPTION_MAX
+from alertsvc.services.experiments import DESCRIPTION_MAX, ExperimentChanges
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=KEY_PATTERN)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
