@@ -54,7 +54,7 @@ def sign_up() -> ResponseReturnValue:
 )
 def issue_token() -> ResponseReturnValue:
     data = parse_json(Credentials)
-    identity = attempts.log_in(data.email, data.password)
+    identity = attempts.authenticate(data.email, data.password)
     session = edge.db()
     token = accounts.issue_token(session, identity.parent_id, "api", edge.now())
     session.commit()

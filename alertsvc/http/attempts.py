@@ -37,7 +37,7 @@ def note_failure(keys: list[str]) -> None:
         session.commit()
 
 
-def log_in(email: str, password: str) -> Identity:
+def authenticate(email: str, password: str) -> Identity:
     """The parent for these credentials; `WrongPasswordError` (counted as a failure) or
     `RateLimitedError` after too many failures."""
     keys = guard_failures("login", email)

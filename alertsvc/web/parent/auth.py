@@ -77,6 +77,10 @@ def signup() -> ResponseReturnValue:
     return _page("parent/signup.html", form)
 
 
+def _log_in(data: Credentials, target: str) -> Response:
+    return _signed_in(attempts.authenticate(data.email, data.password), target)
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """Log in with email and password, then go back to the page that asked for it."""
@@ -86,10 +90,7 @@ def login() -> ResponseReturnValue:
     form = forms.LogInForm()
     refusal = None
     if form.validate_on_submit() and (data := forms.check(form, Credentials, CREDENTIALS)):
-        target = next_url or _home()
-        response = run(
-            lambda: _signed_in(attempts.log_in(data.email, data.password), target), WRONG_LOGIN
-        )
+        response = run(lambda: _log_in(data, next_url or _home()), WRONG_LOGIN)
         if not isinstance(response, Refusal):
             return response
         refusal = response
@@ -107,7 +108,7 @@ def logout() -> ResponseReturnValue:
 
 
 def _change_password(parent: Identity, current: str, new: str) -> Response:
-    attempts.log_in(parent.email, current)
+    attempts.authenticate(parent.email, current)
     # set_password ends every session and token; this browser gets a new one.
     passwords = edge.runtime().passwords
     accounts.set_password(edge.db(), parent.parent_id, new, passwords=passwords)
