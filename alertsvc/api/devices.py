@@ -10,12 +10,13 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from alertsvc import edge, metrics
+from alertsvc import metrics
 from alertsvc.api.auth import bearer_token, guard_failures, note_failure, require_parent
 from alertsvc.api.io import Doc, documented, json_response, no_content, parse_json, rfc3339
 from alertsvc.api.owned import owned_teen
-from alertsvc.api.problems import Problem, not_found, too_many, unauthorized
 from alertsvc.domain.decision import AckAction
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem, not_found, too_many, unauthorized
 from alertsvc.services import check as check_service
 from alertsvc.services import experiments, nudges, pairing
 from alertsvc.services.check import CheckResult

@@ -8,7 +8,6 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from alertsvc import edge
 from alertsvc.api.auth import require_parent
 from alertsvc.api.io import (
     Doc,
@@ -20,8 +19,9 @@ from alertsvc.api.io import (
     validate,
 )
 from alertsvc.api.owned import owned_teen
-from alertsvc.api.problems import validation_problem
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.http import edge
+from alertsvc.http.problems import validation_problem
 from alertsvc.services import nudges, privacy
 
 blueprint = Blueprint("api_nudges", __name__)

@@ -18,7 +18,8 @@ from alertsvc.db.teen_state import (
     set_pause,
 )
 from alertsvc.domain.decision import with_ack
-from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, FieldError, InvalidFieldsError, Policy
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, Policy
 
 
 @dataclass(frozen=True, slots=True)

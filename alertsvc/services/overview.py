@@ -8,12 +8,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from alertsvc.db import repositories
-from alertsvc.db.repositories import TeenView
+from alertsvc.db.repositories import devices as device_rows
+from alertsvc.db.repositories import schedules as schedule_rows
+from alertsvc.db.repositories import teens as teen_rows
+from alertsvc.db.repositories.devices import DeviceView
+from alertsvc.db.repositories.teens import TeenView
 from alertsvc.db.teen_state import load_state
-from alertsvc.services import nudges, pairing
+from alertsvc.services import nudges
 from alertsvc.services.nudges import NudgeView
-from alertsvc.services.pairing import DeviceView
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +36,16 @@ class TeenOverview:
 def teen_overviews(session: Session, parent_id: str, now: datetime) -> list[TeenOverview]:
     """Every teen the parent is a guardian of, with what the teens list shows about each."""
     overviews = []
-    for teen in repositories.load_teens_for_parent(session, parent_id):
+    for teen in teen_rows.load_teens_for_parent(session, parent_id):
         paused_until = load_state(session, teen.id)[0].paused_until
         latest = nudges.history(session, teen.id, 1)
         overviews.append(
             TeenOverview(
                 teen=teen,
-                devices=tuple(pairing.list_devices(session, teen.id)),
+                devices=tuple(device_rows.load_devices(session, teen.id)),
                 paused_until=paused_until if paused_until and paused_until > now else None,
                 last_nudge=latest[0] if latest else None,
-                has_schedule=repositories.load_schedule(session, teen.id) is not None,
+                has_schedule=schedule_rows.load_schedule(session, teen.id) is not None,
             )
         )
     return overviews

@@ -21,6 +21,9 @@ from babel import Locale
 from babel.core import get_global
 from babel.dates import get_timezone_location
 
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.services.inputs.teens import check_holidays
+
 # The tz database's regions; the other names in pytz's common list (US/Eastern, Canada/…,
 # GMT, UTC) are older spellings of zones listed here, so offering them would list New York
 # twice. They are still accepted when typed exactly.
@@ -40,6 +43,14 @@ _REGIONS = frozenset(
 )
 _ENGLISH = Locale("en")
 _ZONE_IN_TEXT = re.compile(r"\(([A-Za-z_+\-/0-9]+)\)\s*$")
+
+
+# A place no zone goes by (or several do), said as a parent types it.
+UNKNOWN_PLACE = FieldError(
+    "timezone",
+    "We don't know this place. Type the school's city, such as London, New York or São Paulo, "
+    "and pick it from the list.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +151,19 @@ def find_zone(text: str) -> str | None:
             return name
     found = _search_index().get(fold(typed)) if typed else None
     return found or exact  # "Jamaica" is the city's zone before the old link of that name
+
+
+def check_school_place(text: str, country: str | None, subdivision: str | None) -> None:
+    """`InvalidFieldsError` naming what is wrong with a school's place as a parent gives it: a
+    place no zone goes by (`UNKNOWN_PLACE`; a blank one is the teen input's to refuse, as
+    required), a country without known public holidays, a region not in the country."""
+    errors = [] if not text.strip() or find_zone(text) else [UNKNOWN_PLACE]
+    try:
+        check_holidays(country, subdivision)
+    except InvalidFieldsError as exc:
+        errors += exc.errors
+    if errors:
+        raise InvalidFieldsError(errors)
 
 
 @lru_cache(maxsize=1)

@@ -6,8 +6,8 @@ from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem
 from alertsvc.runtime import Runtime
 from alertsvc.web import session
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from alertsvc import create_app
 from alertsvc.config import Settings
 from alertsvc.db.models import Exposure, Teen
+from alertsvc.db.repositories.experiments import insert_exposures
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
 from alertsvc.services import check as check_service
@@ -300,7 +301,7 @@ def test_insert_if_absent_keeps_the_first_writers_variant(session: Session) -> N
     start(session, "copy")
     session.add(Exposure(experiment_key="copy", teen_id=teen, variant_key="v1", exposed_at=NOW))
     session.commit()
-    inserted = experiments._insert_exposures(session, teen, {"copy": ("v0", 0)}, NOW)
+    inserted = insert_exposures(session, teen, {"copy": ("v0", 0)}, NOW)
     assert inserted == set()
     session.commit()
     assert exposures(session, "copy") == {teen: "v1"}

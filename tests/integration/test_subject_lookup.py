@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from alertsvc import edge
 from alertsvc.db import repositories
+from alertsvc.http import edge
 from alertsvc.services import check as check_service
 from alertsvc.services.ids import digest
 from tests.api.checking import check, make_teen, pair, put_schedule

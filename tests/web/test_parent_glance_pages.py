@@ -8,7 +8,7 @@ import re
 import pytest
 from flask import Flask
 
-from alertsvc.db import repositories
+from alertsvc.db.models import Teen
 from tests.support import FakeClock
 from tests.web.conftest import Pages
 from tests.web.test_parent_pages import _text, _texts
@@ -17,9 +17,9 @@ from tests.web.test_schedule_week_pages import COMMON_WEEK, WEEKDAYS, _post
 
 def _place(app: Flask, teen_id: str) -> tuple[str, str | None, str | None]:
     with app.app_context(), app.extensions["alertsvc"].sessions() as db:
-        place = repositories.load_place(db, teen_id)
-    assert place is not None
-    return place.timezone, place.country, place.subdivision
+        row = db.get(Teen, teen_id)
+        assert row is not None
+        return row.timezone, row.country, row.subdivision
 
 
 def _add_teen(pages: Pages, **form: str) -> str:

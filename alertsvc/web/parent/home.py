@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import overview
 from alertsvc.web.parent.common import day_text, field_label, local_text
 from alertsvc.web.session import logged_in_parent, login_required

@@ -1,26 +1,23 @@
 """The schedule editor: the school week (the same hours on chosen days, or hours per day),
 term, holidays and the nudge policy, with the saved week drawn as a timetable. Validation is
-the API's (ScheduleIn, then the schedule service); the form's layouts are in week_form."""
+the shared input's (ScheduleIn and its conversion); the form's layouts are in week_form."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
-from alertsvc.api.schedules import ScheduleIn
-from alertsvc.db.repositories import TeenView
-from alertsvc.domain.schedule import (
-    MAX_WINDOWS_PER_DAY,
-    POLICY_BOUNDS,
-    WEEKDAYS,
-    InvalidFieldsError,
-    Policy,
-    Schedule,
-)
-from alertsvc.services import places, schedules, teens
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.schedule import MAX_WINDOWS_PER_DAY, POLICY_BOUNDS, WEEKDAYS, Policy, Schedule
+from alertsvc.http import edge
+from alertsvc.services import places, schedules
+from alertsvc.services.inputs.schedules import ScheduleIn
+from alertsvc.services.teens import TeenView
+from alertsvc.web.errors import INVALID, Errors, Refusal, run
 from alertsvc.web.parent import week_form
-from alertsvc.web.parent.common import INVALID, Errors, field_errors, owned_teen, validate
+from alertsvc.web.parent.common import both_valid, form_input, owned_teen
 from alertsvc.web.parent.timetable import WEEKDAY_LABELS, WEEKDAY_NAMES, draw
 from alertsvc.web.session import login_required
 
@@ -53,13 +50,6 @@ POLICY_HELP = {
 }
 
 
-def _schedule_or_none(teen: TeenView) -> Schedule | None:
-    try:
-        return schedules.get_schedule(edge.db(), teen)
-    except teens.NotFoundError:
-        return None
-
-
 @blueprint.route("/teens/<teen_id>/schedule", methods=["GET", "POST"])
 @login_required
 def edit(teen_id: str) -> ResponseReturnValue:
@@ -68,43 +58,32 @@ def edit(teen_id: str) -> ResponseReturnValue:
     "Add a block" and "Different hours on some days" show the form again, saving nothing.
     """
     teen = owned_teen(teen_id)
-    saved = _schedule_or_none(teen)
+    saved = schedules.find_schedule(edge.db(), teen)
     if request.method == "GET":
         return _page(teen, saved, week_form.from_schedule(saved, teen.country is not None), {})
     week, body, errors = week_form.read(request.form)
     if week_form.add_row(week, request.form.get("add", "")) or "switch" in request.form:
         week_form.switch(week, request.form.get("switch", week.mode))
         return _page(teen, saved, week, {})
-    data, invalid = validate(ScheduleIn, body)
-    errors = {**invalid, **errors}
-    if data is not None and not errors:
-        version, errors = _save(teen, data)
-        if version is not None:
-            flash(f"Saved. The timetable below shows version {version}.", "success")
-            return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
-    return _page(teen, saved, week, week_form.form_errors(errors, week), INVALID)
+    schedule = run(lambda: _save(teen, body, errors))
+    if isinstance(schedule, Refusal):
+        return _page(teen, saved, week, week_form.form_errors(schedule.errors, week), INVALID)
+    flash(f"Saved. The timetable below shows version {schedule.version}.", "success")
+    return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
 
 
-def _save(teen: TeenView, data: ScheduleIn) -> tuple[int | None, Errors]:
-    """Save the schedule and commit: its new version, or the service's errors."""
-    session = edge.db()
-    try:
-        schedule = schedules.put_schedule(
-            session,
-            teen,
-            weekly={
-                name: [(w.start, w.end) for w in getattr(data.weekly, name)] for name in WEEKDAYS
-            },
-            term=None if data.term is None else (data.term.first_day, data.term.last_day),
-            observe_public_holidays=data.observe_public_holidays,
-            policy=data.policy.model_dump(),
-            now=edge.now(),
-        )
-    except InvalidFieldsError as exc:
-        session.rollback()
-        return None, field_errors(exc.errors)
-    session.commit()
-    return schedule.version, {}
+def _save(teen: TeenView, body: dict[str, Any], own: Errors) -> Schedule:
+    """Save the schedule, or `InvalidFieldsError` with the form's own errors (shown first)
+    and the input's."""
+    _, schedule = both_valid(
+        lambda: _refuse(own), lambda: form_input(ScheduleIn, body).to_schedule()
+    )
+    return schedules.put_schedule(edge.db(), teen, schedule, edge.now())
+
+
+def _refuse(own: Errors) -> None:
+    if own:
+        raise InvalidFieldsError([FieldError(path, message) for path, message in own.items()])
 
 
 def _page(

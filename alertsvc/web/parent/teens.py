@@ -3,69 +3,69 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
 
-from alertsvc import edge
-from alertsvc.api.teens import GuardianIn, TeenIn, TeenPatchIn
-from alertsvc.db.repositories import TeenView
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import pairing, places, teens
+from alertsvc.services.inputs.teens import GuardianIn, TeenIn, TeenPatchIn
+from alertsvc.services.teens import Guardian, TeenView
+from alertsvc.web.errors import INVALID, Errors, Explained, Refusal, run
 from alertsvc.web.parent.common import (
-    INVALID,
-    Errors,
     blank_to_none,
-    field_errors,
+    both_valid,
+    form_input,
     local_text,
     owned_teen,
-    validate,
 )
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_teens", __name__)
 
+M = TypeVar("M", bound=BaseModel)
+
 PAIRING_KEY = "pairing_codes"  # teen id -> [code, expires_at] in the cookie session
 
-ZONE_UNKNOWN = (
-    "We don't know this place. Type the school's city, such as London, New York or São Paulo, "
-    "and pick it from the list."
-)
 # The country choice that follows the time zone: a school in Europe/London keeps GB's holidays.
 FROM_ZONE = "auto"
+GUARDIAN_ERRORS: Explained = {
+    teens.AlreadyGuardianError: ("email", "This parent is already a guardian of this teen."),
+    teens.ParentNotFoundError: (
+        "email",
+        "No parent account uses this email. Ask them to sign up first, then invite them again.",
+    ),
+}
 
 
-def _teen_values() -> tuple[dict[str, str | None], dict[str, str | None]]:
-    """The form as typed (to show again), and the teen's fields for the API's model: the
-    place typed resolved to its IANA zone (or left as typed, for the service to refuse) and
-    the country choice to a code."""
-    typed = {
+def _typed_teen() -> dict[str, str | None]:
+    """The teen's form as typed, to show again."""
+    return {
         "nickname": request.form.get("nickname", ""),
         "timezone": request.form.get("timezone", "").strip(),
         "country": request.form.get("country", FROM_ZONE).strip(),
         "subdivision": blank_to_none(request.form.get("subdivision")),
     }
-    zone = places.find_zone(typed["timezone"] or "")
+
+
+def _teen_input(model: type[M], typed: dict[str, str | None]) -> M:
+    """The typed teen as `model`: the place typed as its IANA zone (or as typed, when none goes
+    by it) and the country choice as a code; `InvalidFieldsError` naming every mistake, an
+    unknown place in a parent's words."""
+    text = typed["timezone"] or ""
+    zone = places.find_zone(text)
     country = typed["country"]
     if country == FROM_ZONE:
         country = places.zone_country(zone) if zone else None
-    fields = {
-        "nickname": typed["nickname"],
-        "timezone": zone or typed["timezone"],
-        "country": blank_to_none(country),
-        "subdivision": typed["subdivision"],
-    }
-    return typed, fields
-
-
-def _in_words(errors: Errors, fields: dict[str, str | None]) -> Errors:
-    """An unknown place is named as a parent types it (a city, not an IANA name), also when
-    another field's mistake kept the service from judging it."""
-    typed = fields["timezone"]
-    if typed and ("timezone" in errors or places.find_zone(typed) is None):
-        errors["timezone"] = ZONE_UNKNOWN
-    return errors
+    fields = {**typed, "timezone": zone or text, "country": blank_to_none(country)}
+    _, data = both_valid(
+        lambda: places.check_school_place(text, fields["country"], fields["subdivision"]),
+        lambda: form_input(model, fields),
+    )
+    return data
 
 
 def _teen_form(values: dict[str, str | None], errors: Errors, **context: object) -> tuple[str, int]:
@@ -81,6 +81,12 @@ def _teen_form(values: dict[str, str | None], errors: Errors, **context: object)
     ), status
 
 
+def _create_teen(typed: dict[str, str | None]) -> TeenView:
+    data = _teen_input(TeenIn, typed)
+    parent_id = logged_in_parent().parent_id
+    return teens.create_teen(edge.db(), parent_id, **data.model_dump(), now=edge.now())
+
+
 @blueprint.route("/teens/new", methods=["GET", "POST"])
 @login_required
 def new_teen() -> ResponseReturnValue:
@@ -88,34 +94,12 @@ def new_teen() -> ResponseReturnValue:
     from (the zone's country unless the parent picks another, or none)."""
     if request.method == "GET":
         return _teen_form({"timezone": "", "country": FROM_ZONE}, {})
-    typed, fields = _teen_values()
-    data, errors = validate(TeenIn, fields)
-    if data is not None:
-        teen, errors = _create(data)
-        if teen is not None:
-            flash(f"{teen.nickname} is added. Next: describe the school week.", "success")
-            return redirect(url_for("parent_schedule.edit", teen_id=teen.id))
-    return _teen_form(typed, _in_words(errors, fields))
-
-
-def _create(data: TeenIn) -> tuple[TeenView | None, Errors]:
-    """Create the teen with this parent as its guardian and commit, or the service's errors."""
-    session = edge.db()
-    try:
-        teen = teens.create_teen(
-            session,
-            logged_in_parent().parent_id,
-            nickname=data.nickname,
-            timezone=data.timezone,
-            country=data.country,
-            subdivision=data.subdivision,
-            now=edge.now(),
-        )
-    except InvalidFieldsError as exc:
-        session.rollback()
-        return None, field_errors(exc.errors)
-    session.commit()
-    return teen, {}
+    typed = _typed_teen()
+    teen = run(lambda: _create_teen(typed))
+    if isinstance(teen, Refusal):
+        return _teen_form(typed, teen.errors)
+    flash(f"{teen.nickname} is added. Next: describe the school week.", "success")
+    return redirect(url_for("parent_schedule.edit", teen_id=teen.id))
 
 
 @blueprint.get("/teens/<teen_id>")
@@ -138,6 +122,10 @@ def _teen_page(found: TeenView, errors: Errors, status: int, **context: object) 
     ), status
 
 
+def _update_teen(found: TeenView, typed: dict[str, str | None]) -> TeenView:
+    return teens.update_teen(edge.db(), found, _teen_input(TeenPatchIn, typed).model_dump())
+
+
 @blueprint.route("/teens/<teen_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_teen(teen_id: str) -> ResponseReturnValue:
@@ -151,20 +139,17 @@ def edit_teen(teen_id: str) -> ResponseReturnValue:
             "subdivision": found.subdivision,
         }
         return _teen_form(values, {}, teen=found)
-    typed, fields = _teen_values()
-    data, errors = validate(TeenPatchIn, fields)
-    if data is not None:
-        session = edge.db()
-        try:
-            updated = teens.update_teen(session, found, data.model_dump())
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
-            flash(f"{updated.nickname}'s details are saved.", "success")
-            return redirect(url_for("parent_teens.teen", teen_id=found.id))
-    return _teen_form(typed, _in_words(errors, fields), teen=found)
+    typed = _typed_teen()
+    updated = run(lambda: _update_teen(found, typed))
+    if isinstance(updated, Refusal):
+        return _teen_form(typed, updated.errors, teen=found)
+    flash(f"{updated.nickname}'s details are saved.", "success")
+    return redirect(url_for("parent_teens.teen", teen_id=found.id))
+
+
+def _add_guardian(found: TeenView, email: str) -> Guardian:
+    data = form_input(GuardianIn, {"email": email})
+    return teens.add_guardian(edge.db(), found, data.email, edge.now())
 
 
 @blueprint.post("/teens/<teen_id>/guardians")
@@ -173,25 +158,20 @@ def add_guardian(teen_id: str) -> ResponseReturnValue:
     """Invite a co-parent by the email of their existing account."""
     found = owned_teen(teen_id)
     email = request.form.get("email", "").strip()
-    data, errors = validate(GuardianIn, {"email": email})
-    if data is not None:
-        session = edge.db()
-        try:
-            guardian = teens.add_guardian(session, found, data.email, edge.now())
-        except teens.AlreadyGuardianError:
-            errors = {"email": "This parent is already a guardian of this teen."}
-        except teens.NotFoundError:
-            errors = {
-                "email": "No parent account uses this email. Ask them to sign up first, "
-                "then invite them again."
-            }
-        else:
-            session.commit()
-            flash(
-                f"{guardian.email} can now see and change {found.nickname}'s settings.", "success"
-            )
-            return redirect(url_for("parent_teens.teen", teen_id=found.id))
-    return _teen_page(found, errors, INVALID, guardian_email=email)
+    guardian = run(lambda: _add_guardian(found, email), GUARDIAN_ERRORS)
+    if isinstance(guardian, Refusal):
+        return _teen_page(found, guardian.errors, INVALID, guardian_email=email)
+    flash(f"{guardian.email} can now see and change {found.nickname}'s settings.", "success")
+    return redirect(url_for("parent_teens.teen", teen_id=found.id))
+
+
+def _remember_code(teen_id: str, issued: pairing.IssuedCode) -> None:
+    """Only the code's digest is stored; the browser that asked keeps the code itself in its
+    signed cookie session until the code expires or is used."""
+    shown = cookie_session.get(PAIRING_KEY, {})
+    shown = {k: v for k, v in shown.items() if k != teen_id and isinstance(v, list)}
+    shown[teen_id] = [issued.code, issued.expires_at.isoformat()]
+    cookie_session[PAIRING_KEY] = shown
 
 
 @blueprint.post("/teens/<teen_id>/pairing-code")
@@ -200,15 +180,9 @@ def pair(teen_id: str) -> ResponseReturnValue:
     """Issue a single-use code, then show it on a page of its own (post/redirect/get), so a
     reload shows the same code instead of asking to send the form again."""
     found = owned_teen(teen_id)
-    session = edge.db()
-    issued = pairing.issue_code(session, found.id, edge.now())
-    session.commit()
-    # Only the code's digest is stored; the browser that asked keeps the code itself in its
-    # signed cookie session until the code expires or is used.
-    shown = cookie_session.get(PAIRING_KEY, {})
-    shown = {k: v for k, v in shown.items() if k != found.id and isinstance(v, list)}
-    shown[found.id] = [issued.code, issued.expires_at.isoformat()]
-    cookie_session[PAIRING_KEY] = shown
+    issued = run(lambda: pairing.issue_code(edge.db(), found.id, edge.now()))
+    if isinstance(issued, pairing.IssuedCode):  # committed
+        _remember_code(found.id, issued)
     return redirect(url_for("parent_teens.pairing_code", teen_id=found.id), code=303)
 
 
@@ -230,9 +204,7 @@ def pairing_code(teen_id: str) -> ResponseReturnValue:
 def revoke(teen_id: str, device_id: str) -> ResponseReturnValue:
     """Unpair a device: its token stops working at once."""
     found = owned_teen(teen_id)
-    session = edge.db()
-    if pairing.revoke_device(session, found.id, device_id):
-        session.commit()
+    if run(lambda: pairing.revoke_device(edge.db(), found.id, device_id)):
         flash("The device is unpaired. It gets no more reminders.", "success")
     else:
         flash("That device was already unpaired.", "info")

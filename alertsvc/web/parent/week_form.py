@@ -25,7 +25,8 @@ from alertsvc.domain.schedule import (
     Schedule,
     format_hhmm,
 )
-from alertsvc.web.parent.common import Errors, typed_date, typed_time
+from alertsvc.web.errors import Errors
+from alertsvc.web.parent.common import typed_date, typed_time
 
 SAME = "same"
 PER_DAY = "per_day"

@@ -13,11 +13,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem, not_found, validation_problem
 from alertsvc.db.teen_state import StateConflictError
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import FieldError, ServiceError
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, has_control_character, printable_key
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem, not_found, problem_for, validation_problem
 
 log = logging.getLogger("alertsvc")
 access_log = logging.getLogger("alertsvc.access")
@@ -78,6 +78,10 @@ def _http_error(exc: HTTPException) -> Response:
         if name.lower() == "allow":
             response.headers["Allow"] = value
     return response
+
+
+def _service_error(exc: ServiceError) -> Response:
+    return _render(problem_for(exc))
 
 
 def _database_down(exc: Exception) -> Response:
@@ -188,6 +192,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_control_characters)
     app.after_request(_log_request)
     app.register_error_handler(Problem, _problem)
+    app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity)
     app.register_error_handler(StateConflictError, _contended)
