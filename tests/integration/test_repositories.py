@@ -25,7 +25,7 @@ from alertsvc.domain.schedule import (
     Window,
     build_schedule,
 )
-from alertsvc.services import accounts, schedules, teens
+from alertsvc.services import accounts, pairing, schedules, teens
 from alertsvc.services.inputs.exceptions import ExceptionIn
 from alertsvc.services.teens import TeenView
 
@@ -205,3 +205,20 @@ def test_deleting_a_teen_leaves_no_rows_behind(session: Session, teen: TeenView)
     assert schedule_rows.load_schedule(session, teen.id) is None
     assert exception_rows.load_exceptions(session, teen.id) == []
     assert teens.teens_of_parent(session, owner) == []
+
+
+def test_a_pairing_codes_status_is_active_then_used_or_expired_and_only_for_its_teen(
+    session: Session, teen: TeenView
+) -> None:
+    used = pairing.issue_code(session, teen.id, NOW)
+    expiring = pairing.issue_code(session, teen.id, NOW)
+    session.commit()
+    status = pairing.CodeStatus
+    assert pairing.code_status(session, teen.id, used.code, NOW) is status.ACTIVE
+    assert pairing.code_status(session, "teen_other", used.code, NOW) is None
+    pairing.pair_device(session, used.code.lower(), "ios", NOW)
+    session.commit()
+    assert pairing.code_status(session, teen.id, used.code, NOW) is status.USED
+    after = NOW + pairing.CODE_TTL
+    assert pairing.code_status(session, teen.id, expiring.code, after) is status.EXPIRED
+    assert pairing.code_status(session, teen.id, "ZZZZ2222", NOW) is None

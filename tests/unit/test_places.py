@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.services import places
 
 
@@ -74,6 +75,33 @@ def test_a_label_names_the_city_with_its_accents_and_its_country() -> None:
 )
 def test_the_holidays_country_follows_from_the_zone(zone: str, country: str | None) -> None:
     assert places.zone_country(zone) == country
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "subdivision"),
+    [("São Paulo", "BR", None), ("London", "gb", "sct"), ("", None, None), ("UTC", None, None)],
+)
+def test_a_known_place_with_known_holidays_passes(
+    typed: str, country: str | None, subdivision: str | None
+) -> None:
+    places.check_school_place(typed, country, subdivision)  # a blank place is TeenIn's to refuse
+
+
+def test_an_unknown_place_is_named_in_a_parents_words_with_the_other_place_mistakes() -> None:
+    with pytest.raises(InvalidFieldsError) as refused:
+        places.check_school_place("Mars Olympus", "ZZ", None)
+    assert refused.value.errors[0] == places.UNKNOWN_PLACE
+    assert "pick it from the list" in places.UNKNOWN_PLACE.message
+    assert [e.field for e in refused.value.errors] == ["timezone", "country"]
+
+
+def test_a_region_needs_a_country_and_must_be_one_of_its_own() -> None:
+    with pytest.raises(InvalidFieldsError) as no_country:
+        places.check_school_place("London", None, "SCT")
+    assert no_country.value.errors == (FieldError("subdivision", "needs a country"),)
+    with pytest.raises(InvalidFieldsError) as foreign:
+        places.check_school_place("London", "GB", "CA")
+    assert [e.field for e in foreign.value.errors] == ["subdivision"]
 
 
 def test_holiday_countries_are_named_and_sorted_by_name() -> None:
