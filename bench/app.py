@@ -8,12 +8,13 @@ from typing import Any
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
-from alertsvc import create_app, edge
+from alertsvc import create_app
 from alertsvc.api.auth import bearer_token
 from alertsvc.api.devices import CheckIn
 from alertsvc.api.io import json_response, parse_json
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
+from alertsvc.http import edge
 from alertsvc.services import check as check_service
 from bench.common import HELLO_PATH, PK_PATH, STEP_PATHS
 
