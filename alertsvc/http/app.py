@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from alertsvc.db.teen_state import StateConflictError
 from alertsvc.domain.errors import FieldError, ServiceError
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, has_control_character, printable_key
 from alertsvc.http import edge
@@ -102,19 +101,6 @@ def _database_down(exc: Exception) -> Response:
     )
 
 
-def _contended(_exc: StateConflictError) -> Response:
-    # Other checks for the same teen won the compare-and-set every time: nothing was lost or
-    # doubled, the client just asks again in a moment. Never a 500 for contention.
-    return _render(
-        Problem(
-            503,
-            "Service unavailable",
-            "Too many checks for this teen at once; try again shortly.",
-            headers={"Retry-After": "1"},
-        )
-    )
-
-
 def _integrity(_exc: IntegrityError) -> Response:
     # Services check before they write; this only answers a lost race between two requests.
     return _render(Problem(409, "Conflict", "The change conflicts with another one; retry."))
@@ -195,7 +181,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity)
-    app.register_error_handler(StateConflictError, _contended)
     for db_error in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(db_error, _database_down)
     app.register_error_handler(Exception, _unexpected)
