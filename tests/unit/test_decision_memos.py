@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from alertsvc.domain import plan
 from alertsvc.domain.calendar import Interval, Occurrence
 from alertsvc.domain.decision import CheckInput, decide
-from alertsvc.domain.schedule import Window
+from alertsvc.domain.schedule import Place, Schedule, Window
 from alertsvc.domain.state import NudgeState
 from tests.unit.test_decision_properties import ZONES, instants, teens
 
@@ -45,6 +45,16 @@ def test_timeline_answers_as_the_scan_for_every_now(
 ) -> None:
     at = now + nudge
     assert plan.Timeline(days).at(at) == plan.scan(days, at)
+
+
+def test_equal_inputs_share_one_plan_book_whatever_objects_carry_them() -> None:
+    week = (*((Window(8 * 60 + day, 15 * 60),) for day in range(5)), (), ())
+    place = Place("Europe/Berlin", "DE")
+    book = plan.plan_book(Schedule(weekly=week), (), place)
+    rebuilt = Schedule(weekly=tuple(tuple(Window(w.start, w.end) for w in d) for d in week))
+    assert plan.plan_book(rebuilt, (), Place("Europe/Berlin", "DE")) is book
+    assert plan.plan_book(Schedule(weekly=week, version=2), (), place) is not book
+    assert plan.plan_book(Schedule(weekly=week), (), Place("Europe/Paris", "FR")) is not book
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
