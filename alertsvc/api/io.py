@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from flask import Response, g, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PlainSerializer, ValidationError, WithJsonSchema
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, control_character_paths
@@ -90,6 +90,17 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
+def model_answer(model: BaseModel, status: int = 200) -> Response:
+    """A JSON answer serialized by its response model, the one the OpenAPI document shows."""
+    body = model.__pydantic_serializer__.to_json(model)
+    return Response(body, status=status, mimetype="application/json")
+
+
+def models_answer(models: list[M], status: int = 200) -> Response:
+    """A JSON array answer, each item serialized by its response model."""
+    return json_response([model.model_dump(mode="json") for model in models], status)
+
+
 def no_content() -> Response:
     return Response(status=204)
 
@@ -124,3 +135,11 @@ def rfc3339(instant: datetime | None) -> str | None:
     utc = instant.astimezone(UTC)
     spec = "milliseconds" if utc.microsecond else "seconds"
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+# An instant in an answer: serialized by `rfc3339`, documented as an RFC 3339 date-time.
+Instant = Annotated[
+    datetime,
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]

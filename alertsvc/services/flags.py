@@ -1,26 +1,18 @@
 """Operator switches (the kill switch). Checks read the switch in their own query
-(`kill_switch_on`), so a change holds for every check answered after it commits."""
+(`db.repositories.flags.flag_on`), so a change holds for every check answered after it commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from alertsvc.db.repositories import flags as store
-from alertsvc.db.repositories.flags import Flag
+from alertsvc.db.repositories.flags import KILL_SWITCH, Flag
 from alertsvc.services import audit
 
-KILL_SWITCH = "kill_switch"
 KillSwitch = Flag
 OFF = KillSwitch(False, "", None, None)
-
-
-def kill_switch_on() -> ColumnElement[Any]:
-    """Whether the kill switch is on, as a column for the check's own query."""
-    return store.flag_on(KILL_SWITCH)
 
 
 def get_kill_switch(session: Session) -> KillSwitch:

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alertsvc.db.repositories import devices as device_rows
+from alertsvc.db.repositories import nudges as nudge_rows
 from alertsvc.db.repositories import schedules as schedule_rows
 from alertsvc.db.repositories import teens as teen_rows
 from alertsvc.db.repositories.devices import DeviceView
+from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.repositories.teens import TeenView
 from alertsvc.db.teen_state import load_state
-from alertsvc.services import nudges
-from alertsvc.services.nudges import NudgeView
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ def teen_overviews(session: Session, parent_id: str, now: datetime) -> list[Teen
     overviews = []
     for teen in teen_rows.load_teens_for_parent(session, parent_id):
         paused_until = load_state(session, teen.id)[0].paused_until
-        latest = nudges.history(session, teen.id, 1)
+        latest = nudge_rows.load_history(session, teen.id, 1)
         overviews.append(
             TeenOverview(
                 teen=teen,

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from alertsvc.db.models import ServiceFlag
 
+# The operators' switch that stops every nudge at once.
+KILL_SWITCH = "kill_switch"
+
 
 @dataclass(frozen=True, slots=True)
 class Flag:
