@@ -14,8 +14,7 @@ from alertsvc.api.io import (
     Doc,
     Instant,
     documented,
-    model_answer,
-    models_answer,
+    json_response,
     no_content,
     parse_json,
 )
@@ -144,7 +143,7 @@ def create_pairing_code(teen_id: str) -> ResponseReturnValue:
     session = edge.db()
     issued = pairing.issue_code(session, teen.id, edge.now())
     session.commit()
-    return model_answer(PairingCodeOut.model_validate(issued), 201)
+    return json_response(PairingCodeOut.model_validate(issued), 201)
 
 
 @blueprint.get("/v1/teens/<teen_id>/devices")
@@ -159,7 +158,7 @@ def create_pairing_code(teen_id: str) -> ResponseReturnValue:
 def list_devices(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
     devices = pairing.list_devices(edge.db(), teen.id)
-    return models_answer([DeviceOut.model_validate(device) for device in devices])
+    return json_response([DeviceOut.model_validate(device) for device in devices])
 
 
 @blueprint.delete("/v1/teens/<teen_id>/devices/<device_id>")
@@ -204,7 +203,7 @@ def pair_device() -> ResponseReturnValue:
             "This code is unknown, already used or expired. Ask a parent for a new one.",
         ) from None
     session.commit()
-    return model_answer(PairedOut.model_validate(paired), 201)
+    return json_response(PairedOut.model_validate(paired), 201)
 
 
 @blueprint.post("/v1/check")
@@ -221,7 +220,7 @@ def check() -> ResponseReturnValue:
     data = parse_json(CheckIn, allow_empty=True)
     unit = check_service.CheckUnit(edge.reader(), edge.db, edge.check_limiter())
     answer = check_service.check(unit, bearer_token(), data.utc_offset_minutes, edge.now())
-    return model_answer(CheckOut.of(answer))
+    return json_response(CheckOut.of(answer))
 
 
 @blueprint.post("/v1/nudges/<nudge_id>/ack")

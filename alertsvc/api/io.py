@@ -82,23 +82,15 @@ def _model_json(value: Any) -> Any:
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer; response models (also inside lists) are written as the OpenAPI document
     describes them, by their own serialisation."""
-    response = Response(
-        orjson.dumps(data, default=_model_json), status=status, mimetype="application/json"
+    body = (
+        data.__pydantic_serializer__.to_json(data, by_alias=True)
+        if isinstance(data, BaseModel)
+        else orjson.dumps(data, default=_model_json)
     )
+    response = Response(body, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
-
-
-def model_answer(model: BaseModel, status: int = 200) -> Response:
-    """A JSON answer serialized by its response model, the one the OpenAPI document shows."""
-    body = model.__pydantic_serializer__.to_json(model)
-    return Response(body, status=status, mimetype="application/json")
-
-
-def models_answer(models: list[M], status: int = 200) -> Response:
-    """A JSON array answer, each item serialized by its response model."""
-    return json_response([model.model_dump(mode="json") for model in models], status)
 
 
 def no_content() -> Response:

@@ -12,8 +12,6 @@ from alertsvc.api.io import (
     Instant,
     documented,
     json_response,
-    model_answer,
-    models_answer,
     no_content,
     parse_json,
     validate,
@@ -113,7 +111,7 @@ def pause(teen_id: str) -> ResponseReturnValue:
     session = edge.db()
     nudges.pause(session, teen.id, data.until, edge.now())
     session.commit()
-    return model_answer(PauseOut(paused_until=data.until))
+    return json_response(PauseOut(paused_until=data.until))
 
 
 @blueprint.delete("/v1/teens/<teen_id>/pause")
@@ -140,7 +138,7 @@ def history(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
     query = validate(HistoryQuery, request.args.to_dict())
     views = nudges.history(edge.db(), teen.id, query.limit)
-    return models_answer([NudgeOut.of(view) for view in views])
+    return json_response([NudgeOut.of(view) for view in views])
 
 
 @blueprint.get("/v1/teens/<teen_id>/export")

@@ -71,7 +71,7 @@ class ExperimentOut(BaseModel):
 
 
 def _answer(stored: StoredExperiment, status: int = 200) -> ResponseReturnValue:
-    return json_response(ExperimentOut.of(stored).model_dump(mode="json"), status)
+    return json_response(ExperimentOut.of(stored), status)
 
 
 @blueprint.post("/v1/admin/experiments")
@@ -105,7 +105,7 @@ def create_experiment() -> ResponseReturnValue:
 def list_experiments() -> ResponseReturnValue:
     require_admin()
     listed = experiments.list_experiments(edge.db())
-    return json_response([ExperimentOut.of(s).model_dump(mode="json") for s in listed])
+    return json_response([ExperimentOut.of(s) for s in listed])
 
 
 @blueprint.get("/v1/admin/experiments/<key>")

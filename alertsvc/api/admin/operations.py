@@ -74,7 +74,7 @@ class AuditEntryOut(BaseModel):
 def get_kill_switch() -> ResponseReturnValue:
     require_admin()
     switch = flags.get_kill_switch(edge.db())
-    return json_response(KillSwitchOut.of(switch).model_dump(mode="json"))
+    return json_response(KillSwitchOut.of(switch))
 
 
 @blueprint.put("/v1/admin/kill-switch")
@@ -93,7 +93,7 @@ def put_kill_switch() -> ResponseReturnValue:
     session = edge.db()
     switch = flags.set_kill_switch(session, data.enabled, data.reason, identity.email, edge.now())
     session.commit()
-    return json_response(KillSwitchOut.of(switch).model_dump(mode="json"))
+    return json_response(KillSwitchOut.of(switch))
 
 
 @blueprint.get("/v1/admin/audit")
@@ -110,4 +110,4 @@ def list_audit() -> ResponseReturnValue:
     require_admin()
     query = validate(AuditQuery, request.args.to_dict())
     entries = audit.list_audit(edge.db(), query.limit)
-    return json_response([AuditEntryOut.of(e).model_dump(mode="json") for e in entries])
+    return json_response([AuditEntryOut.of(e) for e in entries])

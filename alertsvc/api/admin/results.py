@@ -111,4 +111,4 @@ class ResultsOut(BaseModel):
 def experiment_results(key: str) -> ResponseReturnValue:
     require_admin()
     results = experiments.experiment_results(edge.db(), key, edge.now())
-    return json_response(ResultsOut.of(results).model_dump(mode="json"))
+    return json_response(ResultsOut.of(results))
