@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
 def _blueprints() -> list[Blueprint]:
     from alertsvc import metrics
-    from alertsvc.api import admin, devices, health, nudges, openapi, parents, schedules, teens
+    from alertsvc.api import admin, devices, health, me, nudges, openapi, parents, schedules, teens
     from alertsvc.web import admin as admin_pages
     from alertsvc.web import public
     from alertsvc.web.parent import activity as parent_activity
@@ -87,6 +87,7 @@ def _blueprints() -> list[Blueprint]:
         schedules.blueprint,
         devices.blueprint,
         nudges.blueprint,
+        me.blueprint,
         admin.blueprint,
         metrics.blueprint,
         public.blueprint,
