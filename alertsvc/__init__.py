@@ -71,6 +71,7 @@ def _blueprints() -> list[Blueprint]:
     from alertsvc.api import admin, devices, health, me, nudges, openapi, parents, schedules, teens
     from alertsvc.web import admin as admin_pages
     from alertsvc.web import public
+    from alertsvc.web.parent import account as parent_account
     from alertsvc.web.parent import activity as parent_activity
     from alertsvc.web.parent import auth as parent_auth
     from alertsvc.web.parent import calendar as parent_calendar
@@ -92,6 +93,7 @@ def _blueprints() -> list[Blueprint]:
         metrics.blueprint,
         public.blueprint,
         parent_auth.blueprint,
+        parent_account.blueprint,
         parent_home.blueprint,
         parent_teens.blueprint,
         parent_schedule.blueprint,

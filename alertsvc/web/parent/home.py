@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from alertsvc import edge
-from alertsvc.services import teens
+from alertsvc.services import reports, teens
 from alertsvc.web.parent.common import field_label
 from alertsvc.web.session import logged_in_parent, login_required
 
@@ -19,8 +19,10 @@ blueprint.add_app_template_global(field_label, "field_label")
 def home() -> ResponseReturnValue:
     """The teens list, where a parent lands after logging in."""
     parent = logged_in_parent()
+    session = edge.db()
     return render_template(
         "parent/home.html",
         parent=parent,
-        teens=teens.teens_of_parent(edge.db(), parent.parent_id),
+        teens=teens.teens_of_parent(session, parent.parent_id),
+        new_reports=reports.new_reports_by_teen(session, parent.parent_id),
     )

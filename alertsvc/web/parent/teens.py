@@ -9,7 +9,7 @@ from alertsvc import edge
 from alertsvc.api.teens import GuardianIn, TeenIn, TeenPatchIn
 from alertsvc.db.repositories import TeenView
 from alertsvc.domain.schedule import InvalidFieldsError
-from alertsvc.services import pairing, teens
+from alertsvc.services import pairing, reports, teens
 from alertsvc.web.parent.common import (
     INVALID,
     Errors,
@@ -94,11 +94,13 @@ def teen(teen_id: str) -> ResponseReturnValue:
 
 
 def _teen_page(found: TeenView, errors: Errors, status: int, **context: object) -> tuple[str, int]:
-    devices = pairing.list_devices(edge.db(), found.id)
+    session = edge.db()
+    devices = pairing.list_devices(session, found.id)
     return render_template(
         "parent/teen.html",
         teen=found,
         devices=devices,
+        new_reports=reports.new_report_count(session, logged_in_parent().parent_id, found.id),
         errors=errors,
         local_text=local_text,
         **context,
