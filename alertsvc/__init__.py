@@ -70,7 +70,7 @@ def _blueprints() -> list[Blueprint]:
     from alertsvc import metrics
     from alertsvc.api import admin, devices, health, me, nudges, openapi, parents, schedules, teens
     from alertsvc.web import admin as admin_pages
-    from alertsvc.web import public
+    from alertsvc.web import public, teen_app
     from alertsvc.web.parent import account as parent_account
     from alertsvc.web.parent import activity as parent_activity
     from alertsvc.web.parent import auth as parent_auth
@@ -92,6 +92,7 @@ def _blueprints() -> list[Blueprint]:
         admin.blueprint,
         metrics.blueprint,
         public.blueprint,
+        teen_app.blueprint,
         parent_auth.blueprint,
         parent_account.blueprint,
         parent_home.blueprint,
