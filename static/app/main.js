@@ -95,10 +95,22 @@ function answer(action, comment) {
 
 // --- what's set for me -------------------------------------------------------------------
 
-async function refreshMe() {
+let meRequest = null; // one /v1/me at a time: a second ask joins the one under way
+
+function refreshMe() {
+  meRequest ??= readMe().finally(() => {
+    meRequest = null;
+  });
+  return meRequest;
+}
+
+async function readMe() {
   const outcome = await api.me(store.token);
   if (outcome.kind === "unpaired") return unpaired();
-  if (outcome.kind !== "ok") return view.meError("Can't reach the service: this is what was set when it was last reached.");
+  if (outcome.kind !== "ok") {
+    view.meError("Can't reach the service: this is what was set when it was last reached.");
+    return;
+  }
   view.meError(null);
   store.remember({ me: outcome.body });
   view.sign(outcome.body, store.lastCheck);
@@ -153,4 +165,5 @@ function wire() {
 wire();
 if (store.token) start();
 else view.pairing();
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
+// Installable and opens offline; without a service worker (private mode) it works all the same.
+navigator.serviceWorker?.register("/app/sw.js", { scope: "/app/" }).catch(() => {});

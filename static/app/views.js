@@ -36,6 +36,11 @@ export function time(instant, timeZone) {
     .format(new Date(instant));
 }
 
+// "08:15" (a time of day in the schedule) written the way the device's language writes times.
+function wallClock(hhmm) {
+  return hhmm === "24:00" ? "midnight" : time(`1970-01-01T${hhmm}:00Z`, "UTC");
+}
+
 function dayAndTime(instant, timeZone) {
   return new Intl.DateTimeFormat(undefined, {
     weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZone,
@@ -102,6 +107,7 @@ export function card(nudge, explanation) {
   show($("report-form"), false);
   show($("thanks"), false);
   show($("card"), true);
+  show($("now-panel"), false); // the card says the same
 }
 
 export function reportForm(open) {
@@ -115,6 +121,7 @@ export function answered(message) {
   $("report-comment").value = "";
   $("thanks").textContent = message;
   show($("thanks"), true);
+  show($("now-panel"), true);
   $("thanks").focus();
 }
 
@@ -170,9 +177,10 @@ function today(me) {
   } else if (day) text = NO_SCHOOL[day.reason] ?? "No school today.";
   $("me-today").textContent = text;
   const next = me.next_window;
-  $("me-next").textContent = next
-    ? `Next school block: ${dayAndTime(next.start, zone)} to ${time(next.end, zone)}.`
-    : "";
+  let when = "";
+  if (next && Date.parse(next.start) <= Date.now()) when = `In a school block now, until ${time(next.end, zone)}.`;
+  else if (next) when = `Next school block: ${dayAndTime(next.start, zone)} to ${time(next.end, zone)}.`;
+  $("me-next").textContent = when;
 }
 
 function week(me) {
@@ -182,7 +190,8 @@ function week(me) {
     const row = el("tr");
     row.append(el("th", DAY_NAMES[index]));
     const blocks = schedule?.weekly[key] ?? [];
-    row.append(el("td", blocks.length ? blocks.map((b) => `${b.start}–${b.end}`).join(", ") : "No school"));
+    const hours = blocks.map((b) => `${wallClock(b.start)}–${wallClock(b.end)}`).join(", ");
+    row.append(el("td", hours || "No school"));
     return row;
   });
   $("me-week").tBodies[0].replaceChildren(...rows);

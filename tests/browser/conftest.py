@@ -13,6 +13,7 @@ Fixtures for page tests:
 - `page`: a fresh browser context and page at desktop size with `base_url` set, so
   `page.goto("/login")` works; a Content-Security-Policy violation or an uncaught script
   error on any page fails the test.
+- `phone_page`: the same at 375x812 in New York's time zone, for the teen's app (/app/).
 - `check_a11y(page)`: runs axe-core on the current page; fails on serious/critical issues.
 - `screenshot(page, name)`: full-page PNGs at 375x812 and 1280x800 under
   test-artifacts/screenshots/, and fails if the phone layout scrolls sideways.
@@ -43,7 +44,7 @@ from alertsvc.db.base import Base
 from tests.support import FakeClock
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,6 +62,22 @@ SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 BLOCKING_IMPACTS = ("serious", "critical")
+REAL_TIMERS = "window.__realTimers = {setTimeout, clearTimeout, setInterval, clearInterval};"
+# axe waits on setTimeout; on a page whose clock a test holds still (`page.clock`), it gets
+# the real timers for the length of its run, and the page's fake ones back afterwards.
+AXE_RUN = """async () => {
+  const real = window.__realTimers || {};
+  const held = {};
+  for (const name of Object.keys(real)) {
+    held[name] = window[name];
+    window[name] = real[name];
+  }
+  try {
+    return await window.axe.run(document, {resultTypes: ['violations']});
+  } finally {
+    Object.assign(window, held);
+  }
+}"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -157,8 +174,33 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+    yield from watched_page(context)
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """Like `page`, for the teen's app: a phone's viewport, in New York (the browser's zone
+    and UTC offset, which the app reports) and American English, with service workers
+    blocked so every request is the page's own (tests of the service worker open their own
+    context)."""
+    context = browser.new_context(
+        base_url=live_server,
+        viewport=PHONE,
+        timezone_id="America/New_York",
+        locale="en-US",
+        service_workers="block",
+    )
+    yield from watched_page(context)
+
+
+def watched_page(context: BrowserContext) -> Iterator[Page]:
+    """A page of `context` (closed afterwards) that fails the test on a CSP violation or an
+    uncaught script error, with axe-core injected."""
     # An init script runs outside the page's CSP, so axe needs no 'unsafe-inline' allowance.
     context.add_init_script(path=AXE_SCRIPT)
+    # Before any fake clock a test installs: axe's own timers must run while the page's
+    # clock stands still (see `check_a11y`).
+    context.add_init_script(REAL_TIMERS)
     context.set_default_timeout(10_000)
     opened = context.new_page()
     problems: list[str] = []
@@ -196,9 +238,7 @@ def check_a11y() -> Callable[[Page], None]:
     def check(page: Page) -> None:
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-        results = page.evaluate(
-            "async () => await window.axe.run(document, {resultTypes: ['violations']})"
-        )
+        results = page.evaluate(AXE_RUN)
         blocking = [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
         assert not blocking, f"axe found problems on {page.url}:\n{_describe(blocking)}"
 
