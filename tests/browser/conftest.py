@@ -146,7 +146,7 @@ def live_server(site: Site) -> str:
     return site.url
 
 
-def _browser_env() -> dict[str, str]:
+def browser_env() -> dict[str, str]:
     """The environment minus LD_PRELOAD: under tests/at_hours.sh, libfaketime (0.9.10) would be
     preloaded into Chromium, which then fails to start. The browser keeps the real clock; the
     pages get their time from the server's clock, which the test sets."""
@@ -163,7 +163,7 @@ def browser() -> Iterator[Browser]:
         pytest.skip(f"playwright not installed: {exc} (pip install -e '.[test]')")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=_browser_env()
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=browser_env()
         )
         try:
             yield launched

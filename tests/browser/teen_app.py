@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytz
 from playwright.sync_api import Page, Request, Response, expect
 
+from alertsvc import PROJECT_ROOT
 from tests.support import FakeClock
 
 ZONE = "America/New_York"
@@ -33,6 +34,15 @@ SCHEDULE = {
 }
 GRACE = timedelta(minutes=10)  # the policy's default
 SPREAD = timedelta(seconds=60)  # next_check_at's per-device delay is below this
+# What the app tests measure (checks over a day, first-load bytes), for docs/client-guide.md.
+FIGURES = PROJECT_ROOT / "test-artifacts" / "app-figures.json"
+
+
+def record_figures(key: str, value: Any) -> None:
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    figures[key] = value
+    FIGURES.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 def school_time(hour: int, minute: int = 0, second: int = 0) -> datetime:

@@ -18,7 +18,7 @@ pytest.importorskip("playwright", reason="playwright not installed: pip install 
 
 from playwright.sync_api import Browser, Page, Route, expect
 
-from alertsvc import PROJECT_ROOT, edge
+from alertsvc import edge
 from alertsvc.services import flags
 from tests.browser.conftest import PHONE, Site
 from tests.browser.teen_app import (
@@ -34,12 +34,12 @@ from tests.browser.teen_app import (
     pair,
     parse_instant,
     reached_at,
+    record_figures,
     school_time,
 )
 
 Check = Callable[[Page], None]
 Shot = Callable[[Page, str], None]
-FIGURES = PROJECT_ROOT / "test-artifacts" / "app-figures.json"
 
 
 def _open_app(phone_page: Page, site: Site, start_at: int) -> tuple[Family, Clocks, Checks]:
@@ -158,16 +158,16 @@ def test_a_school_day_pairing_a_quiet_morning_a_reminder_on_time_and_a_report_th
     app_checks = len(checks.sent)
     naive = int((school_time(17) - school_time(7)) / timedelta(seconds=60))
     assert app_checks <= naive // 10, f"{app_checks} checks against a 60-s poller's {naive}"
-    FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-    figures["school_day"] = {
-        "from": iso_ms(school_time(7)),
-        "to": iso_ms(school_time(17)),
-        "app_checks": app_checks,
-        "naive_60s_checks": naive,
-        "reminders": sum(1 for r in checks.responses if r.json()["nudge"]),
-    }
-    FIGURES.write_text(json.dumps(figures, indent=2) + "\n")
+    record_figures(
+        "school_day",
+        {
+            "from": iso_ms(school_time(7)),
+            "to": iso_ms(school_time(17)),
+            "app_checks": app_checks,
+            "naive_60s_checks": naive,
+            "reminders": sum(1 for r in checks.responses if r.json()["nudge"]),
+        },
+    )
 
 
 def test_with_the_kill_switch_on_no_card_ever_appears(
