@@ -239,24 +239,27 @@ class Story:
         )
 
 
-def reasons_in(body: Any) -> Iterator[Any]:
-    """Every `reason` value in an answer."""
+def reasons_in(body: Any, day: bool = False) -> Iterator[tuple[Any, bool]]:
+    """Every `reason` value in an answer, and whether it is a day's (in a `today`)."""
     if isinstance(body, dict):
         for key, value in body.items():
             if key == "reason":
-                yield value
+                yield value, day
             else:
-                yield from reasons_in(value)
+                yield from reasons_in(value, day or key == "today")
     elif isinstance(body, list):
         for item in body:
-            yield from reasons_in(item)
+            yield from reasons_in(item, day)
 
 
 def check_reasons(body: Any, path: str, where: str) -> None:
-    """Check results and reminders carry decision reasons; preview days carry day reasons."""
+    """Check results and reminders carry decision reasons; preview days and the teen's
+    `today` carry day reasons."""
     preview = path.split("?")[0].endswith("/preview")
-    valid = {r.value for r in DayReason} | {None} if preview else {r.value for r in Reason}
-    for reason in reasons_in(body):
+    days = {r.value for r in DayReason} | {None}
+    decisions = {r.value for r in Reason}
+    for reason, day in reasons_in(body, preview):
+        valid = days if day else decisions
         assert reason in valid, f"{where}: {reason!r} is not a valid reason code here"
 
 

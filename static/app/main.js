@@ -66,8 +66,10 @@ function showOutcome(outcome, nextAt) {
     sendAck(answer.nudge.id, "shown");
   }
   sendPendingAcks();
-  // The schedule changed since /v1/me was read: read it again (once per change).
-  if (answer.schedule_version !== (store.me?.schedule?.version ?? null)) refreshMe();
+  // What is set changed since /v1/me was read (a new schedule, a pause): read it again.
+  const me = store.me;
+  const paused = answer.reason === "paused" && !me?.paused_until;
+  if (paused || answer.schedule_version !== (me?.schedule?.version ?? null)) refreshMe();
 }
 
 // --- acks: sent once; kept and sent again later when the network fails ---------------------
@@ -83,6 +85,7 @@ async function sendAck(nudgeId, action, comment) {
 
 function sendPendingAcks() {
   const pending = store.pendingAcks;
+  if (pending.length === 0) return;
   store.clearAcks();
   for (const ack of pending) sendAck(ack.nudgeId, ack.action, ack.comment);
 }

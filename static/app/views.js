@@ -63,11 +63,10 @@ export function showView(name) {
 export function sign(me, lastCheck) {
   const who = names(me);
   const reason = lastCheck?.reason;
+  const until = me?.paused_until ? ` until ${dayAndTime(me.paused_until, me.timezone)}` : "";
   let text = `School-time reminders are on, set by ${who}.`;
   if (reason === "disabled") text = "School-time reminders are switched off for everyone right now.";
-  else if (me?.paused_until && Date.parse(me.paused_until) > Date.now()) {
-    text = `School-time reminders are paused until ${dayAndTime(me.paused_until, me.timezone)}, set by ${who}.`;
-  } else if (reason === "paused") text = `School-time reminders are paused by ${who}.`;
+  else if (reason === "paused") text = `School-time reminders are paused${until}, set by ${who}.`;
   $("sign-text").textContent = text;
   $("sign").classList.toggle("off", reason === "disabled" || reason === "paused");
 }

@@ -24,10 +24,12 @@ from tests.browser.conftest import PHONE, Site
 from tests.browser.teen_app import (
     GRACE,
     PASSWORD,
+    SCHOOL,
     SPREAD,
     Checks,
     Clocks,
     Family,
+    call,
     follow,
     is_check,
     iso_ms,
@@ -166,6 +168,10 @@ def test_a_school_day_pairing_a_quiet_morning_a_reminder_on_time_and_a_report_th
             "app_checks": app_checks,
             "naive_60s_checks": naive,
             "reminders": sum(1 for r in checks.responses if r.json()["nudge"]),
+            "timeline": [
+                [sent.astimezone(SCHOOL).strftime("%H:%M:%S"), response.json()["reason"]]
+                for sent, response in zip(checks.sent, checks.responses, strict=True)
+            ],
         },
     )
 
@@ -244,13 +250,16 @@ def test_busy_service_and_no_network_the_app_waits_and_says_so_honestly(
     expect(connection).to_contain_text("The service is busy.")
     clocks.run_to(due + timedelta(seconds=119))
     assert len(checks.sent) == 2
-    with page.expect_response(is_check):
+    with (
+        page.expect_response(lambda r: r.url.endswith("/ack")),  # `shown`
+        page.expect_response(is_check),
+    ):
         clocks.run_to(due + timedelta(seconds=120))
     reached_at(page, due + timedelta(seconds=120))
     expect(_card(page)).to_be_visible()  # 08:12 and after: the reminder, two minutes late
 
     # No network: the app says when it last reached the service and when it tries again.
-    page.route("**/v1/check", lambda route: route.abort("internetdisconnected"))
+    page.route("**/v1/**", lambda route: route.abort("internetdisconnected"))
     last_reached = clocks.now
     due = parse_instant(checks.last()["next_check_at"])
     with page.expect_request(lambda r: r.url.endswith("/v1/check")):
@@ -260,13 +269,36 @@ def test_busy_service_and_no_network_the_app_waits_and_says_so_honestly(
     expect(connection).to_contain_text("Trying again at")
     check_a11y(page)
     screenshot(page, "app-offline")
+    with page.expect_request(lambda r: r.url.endswith("/ack")):
+        _card(page).get_by_role("button", name="OK").click()  # kept, to send later
     with page.expect_request(lambda r: r.url.endswith("/v1/check")):
         clocks.run_to(due + timedelta(seconds=30))  # the first of the growing pauses
     assert checks.sent[3:] == [due, due + timedelta(seconds=30)]
 
-    # Back in the foreground with the network back: it checks at once.
-    page.unroute("**/v1/check")
-    with page.expect_response(is_check):
+    # Back in the foreground with the network back: it checks at once, and sends the answer
+    # the teen gave while offline.
+    page.unroute("**/v1/**")
+    with (
+        page.expect_request(lambda r: "dismissed" in (r.post_data or "")) as acked,
+        page.expect_response(is_check),
+    ):
         page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
     reached_at(page, clocks.now)
     expect(connection).not_to_contain_text("Can't reach")
+    assert json.loads(acked.value.post_data or "") == {"action": "dismissed"}
+    assert acked.value.response() is not None
+    assert acked.value.response().status == 204  # type: ignore[union-attr]
+
+
+def test_a_pause_shows_on_the_sign_with_when_it_ends(phone_page: Page, site: Site) -> None:
+    page = phone_page
+    family, clocks, checks = _open_app(page, site, start_at=8)
+    pair(page, family.pairing_code(), clocks)
+    until = school_time(12)
+    call(site.url, "POST", f"/v1/teens/{family.teen}/pause", {"until": iso_ms(until)}, family.ann)
+    answers = follow(page, clocks, checks, school_time(8, 30))
+    assert [a["reason"] for a in answers] == ["paused"]
+    expect(page.get_by_role("banner")).to_contain_text(
+        "School-time reminders are paused until Wed, Dec 2, 12:00 PM, set by Ann and Ben."
+    )
+    expect(_card(page)).to_be_hidden()
