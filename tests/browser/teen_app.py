@@ -4,8 +4,9 @@ API, and the page's clock and the server's moved together.
 The page runs on Playwright's fake clock, paused, so its timers fire only when the test moves
 time; the server reads the test's FakeClock. `Clocks.run_to(instant)` sets the server to the
 instant, then runs the page's timers up to it: a timer the app set for `next_check_at` fires
-exactly at the end, and its check reaches the server at the instant the app was told. A check
-the app made earlier than asked would be sent inside the run, and `follow` counts it.
+exactly at the end, and its check reaches the server at the instant the app was told. The
+page also notes its own clock at every check it starts (`Checks.started_at`), so a check
+started earlier than asked, inside a run, is seen with the instant it was really started.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytz
-from playwright.sync_api import Page, Request, Response, expect
+from playwright.sync_api import Page, Response, expect
 
 from alertsvc import PROJECT_ROOT
 from tests.support import FakeClock
@@ -133,30 +134,44 @@ class Clocks:
         self.now = instant
 
 
+# Test instrumentation, not the app's: the page's own instant at each check it starts, read
+# from the page's (fake) clock, so a check started early is seen as early.
+_COUNT_CHECKS = """(() => {
+  const fetch = window.fetch;
+  window.__checksAt = [];
+  window.fetch = function (resource, options) {
+    const url = new URL(resource instanceof Request ? resource.url : resource, location.href);
+    if (url.pathname === "/v1/check") window.__checksAt.push(Date.now());
+    return fetch.call(this, resource, options);
+  };
+})();"""
+
+
 def is_check(response: Response) -> bool:
     return urlsplit(response.url).path == "/v1/check"
 
 
 @dataclass
 class Checks:
-    """Every check the page sends (with the server's clock when it was sent), and the answers."""
+    """Every check the page starts (at its own clock's instant) and the answers it gets."""
 
     page: Page
-    server: FakeClock
-    sent: list[datetime] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.page.on("request", self._on_request)
+        self.page.add_init_script(_COUNT_CHECKS)
         self.page.on("response", self._on_response)
-
-    def _on_request(self, request: Request) -> None:
-        if urlsplit(request.url).path == "/v1/check":
-            self.sent.append(self.server.now)
 
     def _on_response(self, response: Response) -> None:
         if is_check(response):
             self.responses.append(response)
+
+    def started_at(self) -> list[datetime]:
+        """The page's clock at each check it started, in order."""
+        return [
+            datetime.fromtimestamp(ms / 1000, UTC)
+            for ms in self.page.evaluate("() => window.__checksAt")
+        ]
 
     def last(self) -> dict[str, Any]:
         answer: dict[str, Any] = self.responses[-1].json()
@@ -184,14 +199,15 @@ def follow(page: Page, clocks: Clocks, checks: Checks, until: datetime) -> list[
         due = parse_instant(checks.last()["next_check_at"])
         if due > until:
             break
-        before = len(checks.sent)
+        before = len(checks.started_at())
         with page.expect_response(is_check):
             clocks.run_to(due)
         reached_at(page, due)
-        made = checks.sent[before:]
-        assert made == [due], f"asked for one check at {due}, got {made}"
+        made = checks.started_at()[before:]
+        assert made == [due], f"asked for one check at {due}, the page started {made}"
         answers.append(checks.last())
-    before = len(checks.sent)
+    before = len(checks.started_at())
     clocks.run_to(until)
-    assert checks.sent[before:] == [], f"checks nobody asked for: {checks.sent[before:]}"
+    made = checks.started_at()[before:]
+    assert made == [], f"checks nobody asked for, at {made}"
     return answers

@@ -47,7 +47,7 @@ Shot = Callable[[Page, str], None]
 def _open_app(phone_page: Page, site: Site, start_at: int) -> tuple[Family, Clocks, Checks]:
     family = Family.create(site.url, site.clock)
     clocks = Clocks.start(phone_page, site.clock, school_time(start_at))
-    checks = Checks(phone_page, site.clock)
+    checks = Checks(phone_page)
     phone_page.goto("/app/")
     return family, clocks, checks
 
@@ -95,13 +95,13 @@ def test_a_school_day_pairing_a_quiet_morning_a_reminder_on_time_and_a_report_th
     deadline = school_time(8) + GRACE + SPREAD
     answers = follow(page, clocks, checks, deadline)
     assert [a["reason"] for a in answers] == ["grace_period", "in_school_hours"]
-    nudged_at = checks.sent[-1]
+    nudged_at = checks.started_at()[-1]
     assert school_time(8) + GRACE <= nudged_at < deadline
     card = _card(page)
     expect(card).to_be_visible()
     expect(card).to_contain_text("School time")
     expect(card).to_contain_text("School hours today are 08:00–11:45 and 12:30–15:00")
-    assert len(checks.sent) == 3  # 07:00 (pairing), 08:00 (an hour later at most), 08:10+
+    assert len(checks.started_at()) == 3  # 07:00 (pairing), 08:00 (an hour later at most), 08:10+
     check_a11y(page)
     screenshot(page, "app-card")
 
@@ -157,7 +157,7 @@ def test_a_school_day_pairing_a_quiet_morning_a_reminder_on_time_and_a_report_th
 
     # The rest of the day, to 17:00: the app checks only when it was told to.
     follow(page, clocks, checks, school_time(17))
-    app_checks = len(checks.sent)
+    app_checks = len(checks.started_at())
     naive = int((school_time(17) - school_time(7)) / timedelta(seconds=60))
     assert app_checks <= naive // 10, f"{app_checks} checks against a 60-s poller's {naive}"
     record_figures(
@@ -170,7 +170,7 @@ def test_a_school_day_pairing_a_quiet_morning_a_reminder_on_time_and_a_report_th
             "reminders": sum(1 for r in checks.responses if r.json()["nudge"]),
             "timeline": [
                 [sent.astimezone(SCHOOL).strftime("%H:%M:%S"), response.json()["reason"]]
-                for sent, response in zip(checks.sent, checks.responses, strict=True)
+                for sent, response in zip(checks.started_at(), checks.responses, strict=True)
             ],
         },
     )
@@ -189,7 +189,7 @@ def test_with_the_kill_switch_on_no_card_ever_appears(
     pair(page, family.pairing_code(), clocks)
     answers = follow(page, clocks, checks, school_time(15))
     assert {a["reason"] for a in [checks.responses[0].json(), *answers]} == {"disabled"}
-    assert len(checks.sent) <= 9  # hourly at most: the switch reaches the app within the hour
+    assert len(checks.started_at()) <= 9  # hourly at most: a change reaches the app within the hour
     expect(_card(page)).to_be_hidden()
     expect(page.get_by_role("banner")).to_contain_text(
         "School-time reminders are switched off for everyone right now."
@@ -221,7 +221,7 @@ def test_a_revoked_device_says_it_is_no_longer_paired_and_can_pair_again(
 
     # Nothing polls a dead token; a new code pairs again.
     clocks.run_to(due + timedelta(hours=2))
-    assert len(checks.sent) == 2
+    assert len(checks.started_at()) == 2
     pair(page, family.pairing_code(), clocks)
     expect(page.get_by_role("banner")).to_contain_text("School-time reminders are on")
 
@@ -249,7 +249,7 @@ def test_busy_service_and_no_network_the_app_waits_and_says_so_honestly(
     connection = page.locator("#connection")
     expect(connection).to_contain_text("The service is busy.")
     clocks.run_to(due + timedelta(seconds=119))
-    assert len(checks.sent) == 2
+    assert len(checks.started_at()) == 2
     with (
         page.expect_response(lambda r: r.url.endswith("/ack")),  # `shown`
         page.expect_response(is_check),
@@ -273,7 +273,7 @@ def test_busy_service_and_no_network_the_app_waits_and_says_so_honestly(
         _card(page).get_by_role("button", name="OK").click()  # kept, to send later
     with page.expect_request(lambda r: r.url.endswith("/v1/check")):
         clocks.run_to(due + timedelta(seconds=30))  # the first of the growing pauses
-    assert checks.sent[3:] == [due, due + timedelta(seconds=30)]
+    assert checks.started_at()[3:] == [due, due + timedelta(seconds=30)]
 
     # Back in the foreground with the network back: it checks at once, and sends the answer
     # the teen gave while offline.
@@ -302,3 +302,22 @@ def test_a_pause_shows_on_the_sign_with_when_it_ends(phone_page: Page, site: Sit
         "School-time reminders are paused until Wed, Dec 2, 12:00 PM, set by Ann and Ben."
     )
     expect(_card(page)).to_be_hidden()
+
+
+def test_a_parent_logged_in_to_the_pages_in_the_same_browser_does_not_trip_the_app(
+    phone_page: Page, site: Site
+) -> None:
+    """The app sends no cookies: with the pages' login cookie, an API request would be
+    CSRF-checked like a form, and pairing or checking would be refused."""
+    page = phone_page
+    family, clocks, checks = _open_app(page, site, start_at=8)
+    page.goto("/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Your teens")).to_be_visible()
+    assert page.context.cookies()  # the login cookie, for this very origin
+    page.goto("/app/")
+    pair(page, family.pairing_code(), clocks)
+    assert checks.responses[-1].status == 200
+    assert checks.last()["reason"] == "grace_period"
