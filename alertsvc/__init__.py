@@ -9,8 +9,9 @@ from flask import Blueprint, Flask
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
 from alertsvc.db.session import make_engine, make_session_factory
-from alertsvc.http import App
+from alertsvc.http.app import App
 from alertsvc.runtime import Runtime
+from alertsvc.services.accounts import passwords_for
 from alertsvc.services.ratelimit import CheckLimiter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,14 +44,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         else None
     )
     app.extensions["alertsvc"] = Runtime(
-        settings, engine, make_session_factory(engine), clock, limiter
+        settings,
+        engine,
+        make_session_factory(engine),
+        clock,
+        limiter,
+        passwords_for(settings.fast_password_hashing),
     )
 
-    from alertsvc import edge, http, web
-    from alertsvc.services import accounts
-
-    if settings.fast_password_hashing:
-        accounts.use_fast_hashing()
+    from alertsvc import web
+    from alertsvc.http import app as http
+    from alertsvc.http import edge
 
     edge.init_app(app)
     http.init_app(app)

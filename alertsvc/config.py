@@ -80,10 +80,6 @@ class Settings:
     instance_path: Path | None = None
 
     @property
-    def is_development(self) -> bool:
-        return self.environment in DEV_ENVIRONMENTS
-
-    @property
     def session_cookie_name(self) -> str:
         # The __Host- prefix requires Secure, so only production cookies carry it.
         return "__Host-alertsvc" if self.session_cookie_secure else "alertsvc_session"

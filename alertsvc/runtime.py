@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alertsvc.clock import Clock
 from alertsvc.config import Settings
 from alertsvc.db.session import read_engine
+from alertsvc.services.accounts import STRONG_PASSWORDS, Passwords
 from alertsvc.services.ratelimit import CheckLimiter
 
 
@@ -20,6 +21,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     check_limiter: CheckLimiter | None
+    # How this app hashes passwords (cheap argon2 parameters only for the test suite).
+    passwords: Passwords = STRONG_PASSWORDS
     # The same pool, reading outside transactions: the check reads without BEGIN/COMMIT.
     read_engine: Engine = field(init=False)
 

@@ -17,8 +17,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 from werkzeug.http import HTTP_STATUS_CODES
 
-from alertsvc.api.problems import Problem
 from alertsvc.config import Settings
+from alertsvc.http.problems import Problem
 from alertsvc.logs import configure_logging
 
 # gunicorn's own limits on what it parses before the app sees a request (its defaults).

@@ -8,13 +8,15 @@ from typing import Any
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
-from alertsvc import create_app, edge
+from alertsvc import create_app
 from alertsvc.api.auth import bearer_token
 from alertsvc.api.devices import CheckIn
 from alertsvc.api.io import json_response, parse_json
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
-from alertsvc.services import check as check_service
+from alertsvc.db.repositories import subject as subjects
+from alertsvc.http import edge
+from alertsvc.services.ids import digest
 from bench.common import HELLO_PATH, PK_PATH, STEP_PATHS
 
 HELLO = b'{"hello":"world"}'
@@ -78,7 +80,7 @@ def make_bench_app(settings: Settings, clock: Clock = utc_now) -> Flask:
     def check_subject() -> ResponseReturnValue:
         """`check_shape` plus the check's subject read: a connection and the one query."""
         token = read_check_request()
-        return check_shaped(token and check_service.find_subject(edge.reader(), token))
+        return check_shaped(token and subjects.find_subject(edge.reader(), digest(token)))
 
     return app
 

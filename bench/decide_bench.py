@@ -6,8 +6,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alertsvc.domain.decision import CheckInput, NudgeState, decide
+from alertsvc.domain.decision import CheckInput, decide
 from alertsvc.domain.schedule import Place, Policy, Schedule, Window
+from alertsvc.domain.state import NudgeState
 from bench.common import load_note, save_result
 
 ZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 import alertsvc.db.models  # noqa: F401 - registers the tables
 from alertsvc.db.base import Base
 from alertsvc.db.repositories import TeenView
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.services import accounts, teens
 from alertsvc.services.calendar_import import (
     MAX_DAYS_EXAMINED,

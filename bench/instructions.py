@@ -152,7 +152,9 @@ def run(quick: bool) -> dict[str, Any]:
         return {}
     from alertsvc.services.demo import school_zone_now
 
-    at = datetime.now(UTC).replace(microsecond=0)
+    # BENCH_AT (an ISO instant) fixes the instant, so two trees compare on the same answers.
+    fixed = os.environ.get("BENCH_AT")
+    at = datetime.fromisoformat(fixed) if fixed else datetime.now(UTC).replace(microsecond=0)
     few, many = (50, 250) if quick else (200, 1_200)
     devices = 100 if quick else 500
     base = out_dir() / "instructions-base.db"

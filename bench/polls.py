@@ -20,16 +20,9 @@ from typing import Any
 
 import pytz
 
-from alertsvc.domain.decision import (
-    CheckInput,
-    Decision,
-    NudgeState,
-    decide,
-    device_spread,
-    with_ack,
-    with_nudge,
-)
+from alertsvc.domain.decision import CheckInput, Decision, decide, device_spread
 from alertsvc.domain.schedule import Place, Policy, Schedule, Window
+from alertsvc.domain.state import NudgeState, with_ack, with_nudge
 from bench.common import load_note, save_result
 
 ZONE = pytz.timezone("America/New_York")

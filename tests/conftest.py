@@ -140,7 +140,7 @@ ADMIN_PASSWORD = "correct horse admin staple"
 @pytest.fixture
 def admin(app: Flask, api: Api, clock: FakeClock) -> Api:
     """An API client with an admin's bearer token."""
-    from alertsvc import edge
+    from alertsvc.http import edge
     from alertsvc.services import accounts
 
     with app.app_context():

@@ -36,13 +36,13 @@ from alertsvc.api.io import ICS_BODY_LIMIT, JSON_BODY_LIMIT
 from alertsvc.config import RateLimits, Settings
 from alertsvc.domain.calendar import DayReason
 from alertsvc.domain.decision import (
-    LOOKAHEAD_DAYS,
     MAX_NEXT_CHECK,
     MIN_NEXT_CHECK,
     REDELIVERY_PERIOD,
     AckAction,
     Reason,
 )
+from alertsvc.domain.plan import LOOKAHEAD_DAYS
 from alertsvc.domain.schedule import MAX_WINDOWS_PER_DAY, POLICY_BOUNDS, Policy
 from alertsvc.services.accounts import API_TOKEN_TTL
 from alertsvc.services.pairing import CODE_ALPHABET, CODE_LENGTH, CODE_TTL

@@ -2,41 +2,47 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
 from typing import Literal
 
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from alertsvc import edge, metrics
+from alertsvc import metrics
 from alertsvc.api.auth import bearer_token, guard_failures, note_failure, require_parent
-from alertsvc.api.io import Doc, documented, json_response, no_content, parse_json, rfc3339
+from alertsvc.api.io import (
+    Doc,
+    Instant,
+    documented,
+    json_response,
+    no_content,
+    parse_json,
+)
 from alertsvc.api.owned import owned_teen
-from alertsvc.api.problems import Problem, not_found, too_many, unauthorized
-from alertsvc.domain.decision import AckAction
+from alertsvc.domain.state import AckAction
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem, not_found
 from alertsvc.services import check as check_service
-from alertsvc.services import experiments, nudges, pairing
-from alertsvc.services.check import CheckResult
+from alertsvc.services import nudges, pairing
+from alertsvc.services.check import CheckAnswer
 
 blueprint = Blueprint("api_devices", __name__)
 
 
 class PairingCodeOut(BaseModel):
-    model_config = ConfigDict(title="PairingCode")
+    model_config = ConfigDict(title="PairingCode", from_attributes=True)
 
     code: str
-    expires_at: datetime
+    expires_at: Instant
 
 
 class DeviceOut(BaseModel):
-    model_config = ConfigDict(title="Device")
+    model_config = ConfigDict(title="Device", from_attributes=True)
 
     id: str
     platform: str
-    paired_at: datetime
-    last_seen_at: datetime | None
+    paired_at: Instant
+    last_seen_at: Instant | None
 
 
 class PairIn(BaseModel):
@@ -47,7 +53,7 @@ class PairIn(BaseModel):
 
 
 class PairedOut(BaseModel):
-    model_config = ConfigDict(title="PairedDevice")
+    model_config = ConfigDict(title="PairedDevice", from_attributes=True)
 
     device_id: str
     device_token: str
@@ -71,8 +77,8 @@ class NudgeCopyOut(BaseModel):
 class Span(BaseModel):
     model_config = ConfigDict(title="Window")
 
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
 
 
 class ExperimentRef(BaseModel):
@@ -89,9 +95,31 @@ class CheckOut(BaseModel):
     reason: str
     explanation: str
     window: Span | None
-    next_check_at: datetime
+    next_check_at: Instant
     experiment: ExperimentRef | None
     schedule_version: int | None
+
+    @classmethod
+    def of(cls, answer: CheckAnswer) -> CheckOut:
+        decision, arm = answer.decision, answer.arm
+        nudge, window = decision.nudge, decision.window
+        return cls(
+            nudge=(
+                NudgeCopyOut(id=answer.nudge_id, title=nudge.title, body=nudge.body)
+                if nudge is not None and answer.nudge_id is not None
+                else None
+            ),
+            reason=decision.reason.value,
+            explanation=decision.explanation,
+            window=Span(start=window.start, end=window.end) if window is not None else None,
+            next_check_at=decision.next_check_at,
+            experiment=(
+                ExperimentRef(key=arm.experiment_key, variant=arm.variant_key)
+                if arm is not None
+                else None
+            ),
+            schedule_version=answer.schedule_version,
+        )
 
 
 class AckIn(BaseModel):
@@ -115,7 +143,7 @@ def create_pairing_code(teen_id: str) -> ResponseReturnValue:
     session = edge.db()
     issued = pairing.issue_code(session, teen.id, edge.now())
     session.commit()
-    return json_response({"code": issued.code, "expires_at": rfc3339(issued.expires_at)}, 201)
+    return json_response(PairingCodeOut.model_validate(issued), 201)
 
 
 @blueprint.get("/v1/teens/<teen_id>/devices")
@@ -129,17 +157,8 @@ def create_pairing_code(teen_id: str) -> ResponseReturnValue:
 )
 def list_devices(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
-    return json_response(
-        [
-            {
-                "id": d.id,
-                "platform": d.platform,
-                "paired_at": rfc3339(d.paired_at),
-                "last_seen_at": rfc3339(d.last_seen_at),
-            }
-            for d in pairing.list_devices(edge.db(), teen.id)
-        ]
-    )
+    devices = pairing.list_devices(edge.db(), teen.id)
+    return json_response([DeviceOut.model_validate(device) for device in devices])
 
 
 @blueprint.delete("/v1/teens/<teen_id>/devices/<device_id>")
@@ -184,30 +203,7 @@ def pair_device() -> ResponseReturnValue:
             "This code is unknown, already used or expired. Ask a parent for a new one.",
         ) from None
     session.commit()
-    return json_response({"device_id": paired.device_id, "device_token": paired.device_token}, 201)
-
-
-def _check_body(result: CheckResult) -> dict[str, object]:
-    decision = result.decision
-    nudge = decision.nudge
-    window = decision.window
-    return {
-        "nudge": (
-            {"id": result.nudge_id, "title": nudge.title, "body": nudge.body} if nudge else None
-        ),
-        "reason": decision.reason.value,
-        "explanation": decision.explanation,
-        "window": (
-            {"start": rfc3339(window.start), "end": rfc3339(window.end)} if window else None
-        ),
-        "next_check_at": rfc3339(decision.next_check_at),
-        "experiment": (
-            {"key": result.arm.experiment_key, "variant": result.arm.variant_key}
-            if result.arm
-            else None
-        ),
-        "schedule_version": result.schedule_version,
-    }
+    return json_response(PairedOut.model_validate(paired), 201)
 
 
 @blueprint.post("/v1/check")
@@ -221,42 +217,10 @@ def _check_body(result: CheckResult) -> dict[str, object]:
     )
 )
 def check() -> ResponseReturnValue:
-    started = time.perf_counter()
     data = parse_json(CheckIn, allow_empty=True)
-    token = bearer_token()
-    reader = edge.reader()
-    subject = check_service.find_subject(reader, token) if token else None
-    if subject is None:
-        raise unauthorized()
-    now = edge.now()
-    wait = edge.check_limiter().retry_after(subject.device_id, now)
-    if wait is not None:
-        raise too_many(wait)
-    result = check_service.answer_check(
-        reader,
-        edge.db,
-        subject,
-        now=now,
-        device_offset_minutes=data.utc_offset_minutes,
-        kill_switch=subject.kill_switch,
-        arm=experiments.arm_for_teen(
-            reader,
-            subject.teen_id,
-            subject.place.country,
-            subject.place.timezone,
-            now,
-            version=subject.experiments_version,
-            exposures=subject.exposures,
-        ),
-    )
-    if result.new_nudge:
-        edge.db().commit()
-        metrics.NUDGES.inc()
-    elif result.nudge_id:
-        metrics.REDELIVERIES.inc()
-    metrics.CHECKS.labels(result.decision.reason.value).inc()
-    metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
-    return json_response(_check_body(result))
+    unit = check_service.CheckUnit(edge.reader(), edge.db, edge.check_limiter())
+    answer = check_service.check(unit, bearer_token(), data.utc_offset_minutes, edge.now())
+    return json_response(CheckOut.of(answer))
 
 
 @blueprint.post("/v1/nudges/<nudge_id>/ack")
@@ -271,20 +235,8 @@ def check() -> ResponseReturnValue:
 )
 def ack(nudge_id: str) -> ResponseReturnValue:
     data = parse_json(AckIn)
-    token = bearer_token()
     session = edge.db()
-    device = pairing.device_for_token(session, token) if token else None
-    if device is None:
-        raise unauthorized()
-    if not nudges.record_ack(
-        session,
-        teen_id=device.teen_id,
-        nudge_id=nudge_id,
-        action=data.action.value,
-        comment=data.comment,
-        now=edge.now(),
-    ):
-        raise not_found("nudge")
+    nudges.acknowledge(session, bearer_token(), nudge_id, data.action, data.comment, edge.now())
     session.commit()
     metrics.ACKS.labels(data.action.value).inc()
     return no_content()

@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from alertsvc import edge
 from alertsvc.api.io import json_response
-from alertsvc.api.problems import Problem
 from alertsvc.db.migrations import current_revision, head_revision
+from alertsvc.domain.errors import UnavailableError
+from alertsvc.http import edge
 
 blueprint = Blueprint("health", __name__)
 
@@ -27,18 +27,11 @@ def readyz() -> ResponseReturnValue:
             connection.execute(text("SELECT 1"))
             revision = current_revision(connection)
     except SQLAlchemyError:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The database is unreachable.",
-            headers={"Retry-After": "5"},
-        ) from None
+        raise UnavailableError("The database is unreachable.", retry_after=5) from None
     head = head_revision()
     if revision != head:
-        raise Problem(
-            503,
-            "Service unavailable",
+        raise UnavailableError(
             f"Database schema is at {revision}, expected {head}: run `alertsvc db upgrade`.",
-            headers={"Retry-After": "30"},
+            retry_after=30,
         )
     return json_response({"status": "ready", "schema": revision})

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from flask import Response, g, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PlainSerializer, ValidationError, WithJsonSchema
 
-from alertsvc.api.problems import Problem, validation_problem
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, control_character_paths
+from alertsvc.http.problems import Problem
+from alertsvc.services import inputs
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,38 +22,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 JSON_BODY_LIMIT = 64 * 1024
 ICS_BODY_LIMIT = 1024 * 1024
 
-_MESSAGES = {
-    "extra_forbidden": "unknown field",
-    "missing": "is required",
-}
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """Pydantic's `('weekly', 'mon', 1, 'start')` -> `weekly.mon[1].start`."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path or "body"
-
-
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    errors = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        message = _MESSAGES.get(error["type"], error["msg"])
-        errors.append(FieldError(field_path(loc), message))
-    return errors
-
 
 def validate(model: type[M], data: Any) -> M:
-    """Validate already-decoded data (query strings, form values) into a model, or 422."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_problem(field_errors(exc)) from None
+    """Validate already-decoded data (query strings) into a model; `InvalidFieldsError` (422)."""
+    return inputs.parse(model, data)
 
 
 def read_body(limit: int = JSON_BODY_LIMIT) -> bytes:
@@ -83,7 +56,7 @@ def parse_json(model: type[M], *, allow_empty: bool = False) -> M:
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise Problem(400, "Bad request", "The body is not valid JSON.") from None
-        raise validation_problem(field_errors(exc)) from None
+        raise InvalidFieldsError(inputs.field_errors(exc)) from None
 
 
 def _refuse_control_characters(raw: bytes) -> None:
@@ -97,20 +70,27 @@ def _refuse_control_characters(raw: bytes) -> None:
         raise Problem(400, "Bad request", "The body is not valid JSON.") from None
     paths = dict.fromkeys(control_character_paths(decoded))
     if paths:
-        raise validation_problem([FieldError(path, CONTROL_CHARACTER_MESSAGE) for path in paths])
+        raise InvalidFieldsError([FieldError(path, CONTROL_CHARACTER_MESSAGE) for path in paths])
+
+
+def _model_json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(orjson.dumps(data), status=status, mimetype="application/json")
+    """A JSON answer; response models (also inside lists) are written as the OpenAPI document
+    describes them, by their own serialisation."""
+    body = (
+        data.__pydantic_serializer__.to_json(data, by_alias=True)
+        if isinstance(data, BaseModel)
+        else orjson.dumps(data, default=_model_json)
+    )
+    response = Response(body, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
-
-
-def model_response(model: BaseModel | list[Any], status: int = 200) -> Response:
-    if isinstance(model, list):
-        return json_response([m.model_dump(mode="json") for m in model], status)
-    return json_response(model.model_dump(mode="json"), status)
 
 
 def no_content() -> Response:
@@ -147,3 +127,11 @@ def rfc3339(instant: datetime | None) -> str | None:
     utc = instant.astimezone(UTC)
     spec = "milliseconds" if utc.microsecond else "seconds"
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+# An instant in an answer: serialized by `rfc3339`, documented as an RFC 3339 date-time.
+Instant = Annotated[
+    datetime,
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]

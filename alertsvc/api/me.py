@@ -11,28 +11,23 @@ from flask import Blueprint, Response, g
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from alertsvc import edge
 from alertsvc.api.auth import bearer_token, require_parent
 from alertsvc.api.io import Doc, documented, json_response, parse_json, rfc3339
 from alertsvc.api.nudges import AckOut, NudgeOut
-from alertsvc.api.problems import unauthorized, validation_problem
-from alertsvc.api.schedules import (
+from alertsvc.api.schedules import PreviewWindowOut
+from alertsvc.db.repositories.nudges import AckView, NudgeView
+from alertsvc.domain.calendar import local_date, zone_named
+from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.domain.schedule import POLICY_BOUNDS, WEEKDAYS, Schedule, format_hhmm
+from alertsvc.http import edge
+from alertsvc.http.problems import unauthorized, validation_problem
+from alertsvc.services import pairing, profiles, teen_view
+from alertsvc.services.inputs.schedules import (
     NudgePolicy,
-    PreviewWindowOut,
     ScheduleWindow,
     SchoolTerm,
     WeeklyWindows,
 )
-from alertsvc.domain.calendar import local_date, zone_named
-from alertsvc.domain.schedule import (
-    POLICY_BOUNDS,
-    WEEKDAYS,
-    InvalidFieldsError,
-    Schedule,
-    format_hhmm,
-)
-from alertsvc.services import pairing, profiles, teen_view
-from alertsvc.services.nudges import AckView, NudgeView
 from alertsvc.services.profiles import NAME_MAX_LENGTH, Profile
 from alertsvc.services.schedules import PreviewWindow
 from alertsvc.services.teens import TeenNotFoundError

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Blueprint
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from alertsvc import edge
 from alertsvc.api.auth import require_parent
 from alertsvc.api.io import (
     Doc,
+    Instant,
     documented,
     json_response,
     no_content,
     parse_json,
-    rfc3339,
     validate,
 )
 from alertsvc.api.owned import owned_teen
-from alertsvc.api.problems import validation_problem
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.db.repositories.nudges import NudgeView
+from alertsvc.http import edge
 from alertsvc.services import nudges, privacy
 
 blueprint = Blueprint("api_nudges", __name__)
@@ -36,7 +33,7 @@ class PauseIn(BaseModel):
 class PauseOut(BaseModel):
     model_config = ConfigDict(title="PauseState")
 
-    paused_until: datetime
+    paused_until: Instant
 
 
 class HistoryQuery(BaseModel):
@@ -46,18 +43,18 @@ class HistoryQuery(BaseModel):
 
 
 class AckOut(BaseModel):
-    model_config = ConfigDict(title="AckRecord")
+    model_config = ConfigDict(title="AckRecord", from_attributes=True)
 
     action: str
-    at: datetime
+    at: Instant
     comment: str | None = None
 
 
 class WindowOut(BaseModel):
     model_config = ConfigDict(title="NudgeWindow")
 
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
 
 
 class VariantRef(BaseModel):
@@ -71,7 +68,7 @@ class NudgeOut(BaseModel):
     model_config = ConfigDict(title="NudgeRecord")
 
     id: str
-    at: datetime
+    at: Instant
     reason: str
     explanation: str
     title: str
@@ -79,6 +76,23 @@ class NudgeOut(BaseModel):
     window: WindowOut
     experiment: VariantRef | None
     acks: list[AckOut]
+
+    @classmethod
+    def of(cls, nudge: NudgeView) -> NudgeOut:
+        experiment = None
+        if nudge.experiment_key and nudge.variant_key:
+            experiment = VariantRef(key=nudge.experiment_key, variant=nudge.variant_key)
+        return cls(
+            id=nudge.id,
+            at=nudge.at,
+            reason=nudge.reason,
+            explanation=nudge.explanation,
+            title=nudge.title,
+            body=nudge.body,
+            window=WindowOut(start=nudge.window_start, end=nudge.window_end),
+            experiment=experiment,
+            acks=[AckOut.model_validate(ack) for ack in nudge.acks],
+        )
 
 
 @blueprint.post("/v1/teens/<teen_id>/pause")
@@ -95,12 +109,9 @@ def pause(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
     data = parse_json(PauseIn)
     session = edge.db()
-    try:
-        nudges.pause(session, teen.id, data.until, edge.now())
-    except InvalidFieldsError as exc:
-        raise validation_problem(exc.errors) from None
+    nudges.pause(session, teen.id, data.until, edge.now())
     session.commit()
-    return json_response({"paused_until": rfc3339(data.until)})
+    return json_response(PauseOut(paused_until=data.until))
 
 
 @blueprint.delete("/v1/teens/<teen_id>/pause")
@@ -124,32 +135,10 @@ def resume(teen_id: str) -> ResponseReturnValue:
     )
 )
 def history(teen_id: str) -> ResponseReturnValue:
-    from flask import request
-
     teen = owned_teen(require_parent(), teen_id)
     query = validate(HistoryQuery, request.args.to_dict())
-    return json_response(
-        [
-            {
-                "id": n.id,
-                "at": rfc3339(n.at),
-                "reason": n.reason,
-                "explanation": n.explanation,
-                "title": n.title,
-                "body": n.body,
-                "window": {"start": rfc3339(n.window_start), "end": rfc3339(n.window_end)},
-                "experiment": (
-                    {"key": n.experiment_key, "variant": n.variant_key}
-                    if n.experiment_key and n.variant_key
-                    else None
-                ),
-                "acks": [
-                    {"action": a.action, "at": rfc3339(a.at), "comment": a.comment} for a in n.acks
-                ],
-            }
-            for n in nudges.history(edge.db(), teen.id, query.limit)
-        ]
-    )
+    views = nudges.history(edge.db(), teen.id, query.limit)
+    return json_response([NudgeOut.of(view) for view in views])
 
 
 @blueprint.get("/v1/teens/<teen_id>/export")

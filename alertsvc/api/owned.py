@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from alertsvc import edge
-from alertsvc.api.problems import not_found
-from alertsvc.db.repositories import TeenView
+from alertsvc.http import edge
 from alertsvc.services import teens
 from alertsvc.services.accounts import Identity
+from alertsvc.services.teens import TeenView
 
 
 def owned_teen(identity: Identity, teen_id: str) -> TeenView:
-    """The teen if the caller is a guardian; otherwise 404, never 403 (no existence leak)."""
-    try:
-        return teens.teen_for_parent(edge.db(), identity.parent_id, teen_id)
-    except teens.TeenNotFoundError:
-        raise not_found("teen") from None
+    """The teen if the caller is a guardian; otherwise `TeenNotFoundError` (404, never 403)."""
+    return teens.teen_for_parent(edge.db(), identity.parent_id, teen_id)

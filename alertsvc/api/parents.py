@@ -6,29 +6,14 @@ from typing import Literal
 
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict
 
-from alertsvc import edge
-from alertsvc.api.auth import guard_failures, note_failure
 from alertsvc.api.io import Doc, documented, json_response, parse_json
-from alertsvc.api.problems import conflict, unauthorized
+from alertsvc.http import attempts, edge
 from alertsvc.services import accounts
+from alertsvc.services.inputs.accounts import Credentials, SignUp
 
 blueprint = Blueprint("api_parents", __name__)
-
-
-class SignUp(BaseModel):
-    model_config = ConfigDict(extra="forbid", title="SignUp")
-
-    email: EmailStr = Field(max_length=254)
-    password: str = Field(min_length=10, max_length=1024)
-
-
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid", title="Credentials")
-
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
 
 
 class ParentOut(BaseModel):
@@ -50,12 +35,11 @@ class TokenOut(BaseModel):
 def sign_up() -> ResponseReturnValue:
     data = parse_json(SignUp)
     session = edge.db()
-    try:
-        identity = accounts.register_parent(session, data.email, data.password, edge.now())
-    except accounts.EmailTakenError:
-        raise conflict("A parent with this email already exists.") from None
+    identity = accounts.register_parent(
+        session, data.email, data.password, edge.now(), passwords=edge.runtime().passwords
+    )
     session.commit()
-    return json_response(ParentOut(id=identity.parent_id, email=identity.email).model_dump(), 201)
+    return json_response(ParentOut(id=identity.parent_id, email=identity.email), 201)
 
 
 @blueprint.post("/v1/auth/token")
@@ -70,12 +54,8 @@ def sign_up() -> ResponseReturnValue:
 )
 def issue_token() -> ResponseReturnValue:
     data = parse_json(Credentials)
-    keys = guard_failures("login", data.email)
+    identity = attempts.authenticate(data.email, data.password)
     session = edge.db()
-    identity = accounts.authenticate(session, data.email, data.password)
-    if identity is None:
-        note_failure(keys)
-        raise unauthorized("Wrong email or password.")
     token = accounts.issue_token(session, identity.parent_id, "api", edge.now())
     session.commit()
-    return json_response(TokenOut(token=token).model_dump())
+    return json_response(TokenOut(token=token))

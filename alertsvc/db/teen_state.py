@@ -14,13 +14,19 @@ from sqlalchemy.orm import Session
 
 from alertsvc.db.models import TeenState
 from alertsvc.db.session import upsert
-from alertsvc.domain.decision import NudgeState
+from alertsvc.domain.errors import UnavailableError
+from alertsvc.domain.state import NudgeState
 
 MAX_ATTEMPTS = 5
 
 
-class StateConflictError(RuntimeError):
-    """Other writers kept winning the compare-and-set; the caller should retry later."""
+class StateConflictError(UnavailableError):
+    """Other writers kept winning the compare-and-set: nothing was lost or doubled, and the
+    client may simply ask again in a moment."""
+
+    def __init__(self, teen_id: str) -> None:
+        super().__init__("Too many checks for this teen at once; try again shortly.", 1)
+        self.teen_id = teen_id
 
 
 STATE_COLUMNS = (

@@ -17,7 +17,7 @@ from typing import Any
 
 # `decide()` owns the shape of what a variant changes; assignment produces it.
 from alertsvc.domain.decision import Arm, VariantParams
-from alertsvc.domain.schedule import FieldError, InvalidFieldsError
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 from alertsvc.domain.stats import proportions
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"

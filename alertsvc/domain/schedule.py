@@ -9,6 +9,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WINDOWS_PER_DAY = 8
 MINUTES_PER_DAY = 24 * 60
@@ -18,22 +20,6 @@ LAST_SUPPORTED_DATE = date(2037, 12, 31)
 
 # Matched with `fullmatch`: `$` would also accept a trailing newline ("08:15\n").
 _HHMM = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One validation problem, named by its JSON path (`weekly.mon[1].start`)."""
-
-    field: str
-    message: str
-
-
-class InvalidFieldsError(ValueError):
-    """Raised with every field error at once, so a client can fix them all in one go."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors: tuple[FieldError, ...] = tuple(errors)
 
 
 def parse_hhmm(text: str) -> int:

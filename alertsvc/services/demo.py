@@ -15,7 +15,12 @@ import pytz
 from sqlalchemy.orm import Session
 
 from alertsvc.domain.calendar import to_local, zone_named
-from alertsvc.domain.schedule import ExceptionKind
+from alertsvc.domain.schedule import (
+    ExceptionKind,
+    SchoolException,
+    build_schedule,
+    build_windows,
+)
 from alertsvc.services import accounts, pairing, schedules, teens
 
 DEMO_EMAIL = "demo-parent@example.com"
@@ -23,6 +28,7 @@ DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - a published demo credential,
 DEMO_NICKNAME = "Alex (demo)"
 SCHOOL_DAYS = ("mon", "tue", "wed", "thu", "fri")
 SCHOOL_HOURS = ("08:00", "15:00")
+WEEKEND_NOTE = "Weekend demo school day"
 # Zones tried first, so the demo usually lands somewhere familiar.
 FAMILIAR_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
@@ -132,11 +138,8 @@ def _demo_teen(session: Session, parent_id: str, now: datetime) -> tuple[teens.T
         session, parent_id, nickname=DEMO_NICKNAME, timezone=school_zone_now(now),
         country=None, subdivision=None, now=now,
     )  # fmt: skip
-    schedules.put_schedule(
-        session, teen,
-        weekly={day: [SCHOOL_HOURS] for day in SCHOOL_DAYS},
-        term=None, observe_public_holidays=True, policy={}, now=now,
-    )  # fmt: skip
+    week = build_schedule({day: [SCHOOL_HOURS] for day in SCHOOL_DAYS}, None, True, {})
+    schedules.put_schedule(session, teen, week, now)
     return teen, False
 
 
@@ -147,11 +150,9 @@ def _school_today(session: Session, teen: teens.TeenView, now: datetime) -> None
         return
     if any(record.exception.covers(today) for record in schedules.list_exceptions(session, teen)):
         return
-    schedules.add_exception(
-        session, teen, first_day=today, last_day=today,
-        kind=ExceptionKind.CUSTOM_HOURS, windows=[SCHOOL_HOURS],
-        note="Weekend demo school day", now=now,
-    )  # fmt: skip
+    hours = build_windows("windows", [SCHOOL_HOURS])
+    school_day = SchoolException("", today, today, ExceptionKind.CUSTOM_HOURS, hours, WEEKEND_NOTE)
+    schedules.add_exception(session, teen, school_day, now)
 
 
 def _parent_token_works(session: Session, token: str, parent_id: str, now: datetime) -> bool:

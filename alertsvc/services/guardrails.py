@@ -17,11 +17,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from alertsvc.config import Settings
-from alertsvc.db.models import Exposure, Nudge
+from alertsvc.db.repositories import experiment_metrics as metrics
+from alertsvc.db.repositories import experiments as store
 from alertsvc.domain.experiments import Experiment
 from alertsvc.services import audit, experiments
 
@@ -31,32 +31,20 @@ EXAMPLES = 5
 
 
 def _out_of_window(session: Session, key: str) -> dict[str, Any] | None:
-    attributed = experiments.attributed_nudges(key, None)
-    outside = or_(Nudge.at < Nudge.window_start, Nudge.at >= Nudge.window_end)
-    count = session.scalar(
-        select(func.count(Nudge.id)).select_from(Exposure).join(Nudge, attributed).where(outside)
-    )
+    count, examples = metrics.out_of_window(session, key, EXAMPLES)
     if not count:
         return None
-    examples = session.execute(
-        select(Nudge.id, Nudge.at, Nudge.window_start, Nudge.window_end, Exposure.variant_key)
-        .select_from(Exposure)
-        .join(Nudge, attributed)
-        .where(outside)
-        .order_by(Nudge.at)
-        .limit(EXAMPLES)
-    )
     return {
         "rule": "nudge_outside_window",
-        "nudges": int(count),
+        "nudges": count,
         "examples": [
             {
-                "nudge_id": nudge_id,
-                "variant": variant,
-                "at": at.isoformat(),
-                "window": {"start": start.isoformat(), "end": end.isoformat()},
+                "nudge_id": e.nudge_id,
+                "variant": e.variant_key,
+                "at": e.at.isoformat(),
+                "window": {"start": e.window_start.isoformat(), "end": e.window_end.isoformat()},
             }
-            for nudge_id, at, start, end, variant in examples
+            for e in examples
         ],
     }
 
@@ -64,35 +52,23 @@ def _out_of_window(session: Session, key: str) -> dict[str, Any] | None:
 def _nudges_per_teen_day(
     session: Session, key: str, ceiling: float, now: datetime
 ) -> dict[str, Any] | None:
-    attributed = experiments.attributed_nudges(key, None)
-    per_teen_day = (
-        select(Exposure.variant_key.label("variant"), func.count(Nudge.id).label("nudges"))
-        .select_from(Exposure)
-        .join(Nudge, attributed)
-        .where(Nudge.at >= now - timedelta(days=1), Nudge.at <= now)
-        .group_by(Exposure.variant_key, Nudge.teen_id, Nudge.local_date)
-        .subquery()
-    )
-    rows = session.execute(
-        select(per_teen_day.c.variant, func.sum(per_teen_day.c.nudges), func.count()).group_by(
-            per_teen_day.c.variant
-        )
-    )
     over = {}
-    for variant, nudges, teen_days in rows:
-        mean = int(nudges) / int(teen_days)
+    for variant, days in metrics.nudges_per_teen_day(
+        session, key, now - timedelta(days=1), now
+    ).items():
+        mean = days.nudges / days.teen_days
         if mean > ceiling:
-            over[variant] = {"nudges": int(nudges), "teen_days": int(teen_days), "mean": mean}
+            over[variant] = {"nudges": days.nudges, "teen_days": days.teen_days, "mean": mean}
     if not over:
         return None
     return {"rule": "nudges_per_teen_day", "ceiling": ceiling, "variants": over}
 
 
 def _report_wrong(
-    session: Session, key: str, ceiling: float, min_acks: int, until: datetime | None
+    session: Session, key: str, ceiling: float, min_acks: int
 ) -> dict[str, Any] | None:
     over = {}
-    for variant, counts in experiments.count_metrics(session, key, until).items():
+    for variant, counts in metrics.count_metrics(session, key).items():
         acks = sum(counts.acks.values())
         if acks < min_acks or counts.nudges == 0:
             continue
@@ -123,7 +99,6 @@ def evidence_against(
             experiment.key,
             settings.guardrail_max_report_wrong_rate,
             settings.guardrail_min_acks,
-            None,
         ),
     ]
     return [item for item in found if item is not None]
@@ -134,8 +109,7 @@ def run_guardrails(session: Session, settings: Settings, now: datetime) -> list[
 
     The caller (the worker's job) commits."""
     paused = []
-    for row in experiments.load_running(session):
-        experiment = experiments.experiment_of(row)
+    for experiment in store.load_running(session):
         evidence = evidence_against(session, experiment, settings, now)
         if not evidence or not experiments.pause_running(session, experiment.key, now):
             continue

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alertsvc.db.models import Ack, Nudge, ScheduleRow
-from alertsvc.db.session import upsert
+from alertsvc.db import repositories
+from alertsvc.db.repositories import nudges as store
+from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.teen_state import (
     MAX_ATTEMPTS,
     StateConflictError,
@@ -17,30 +16,15 @@ from alertsvc.db.teen_state import (
     save_state,
     set_pause,
 )
-from alertsvc.domain.decision import with_ack
-from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, FieldError, InvalidFieldsError, Policy
-
-
-@dataclass(frozen=True, slots=True)
-class AckView:
-    action: str
-    at: datetime
-    comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class NudgeView:
-    id: str
-    at: datetime
-    reason: str
-    explanation: str
-    window_start: datetime
-    window_end: datetime
-    title: str
-    body: str
-    experiment_key: str | None
-    variant_key: str | None
-    acks: tuple[AckView, ...]
+from alertsvc.domain.errors import (
+    FieldError,
+    InvalidFieldsError,
+    NotAuthenticatedError,
+    NotFoundError,
+)
+from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, Policy
+from alertsvc.domain.state import AckAction, with_ack
+from alertsvc.services import pairing
 
 
 def pause(session: Session, teen_id: str, until: datetime, now: datetime) -> None:
@@ -57,7 +41,32 @@ def resume(session: Session, teen_id: str) -> None:
     set_pause(session, teen_id, None)
 
 
-def record_ack(
+def acknowledge(
+    session: Session,
+    token: str | None,
+    nudge_id: str,
+    action: AckAction,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    """The teen's app acks one of its teen's nudges, authenticated by its device token.
+
+    Raises NotAuthenticatedError for a missing or unknown token, NotFoundError when the nudge
+    is not this teen's."""
+    device = pairing.device_for_token(session, token) if token else None
+    if device is None:
+        raise NotAuthenticatedError()
+    _record_ack(
+        session,
+        teen_id=device.teen_id,
+        nudge_id=nudge_id,
+        action=action.value,
+        comment=comment,
+        now=now,
+    )
+
+
+def _record_ack(
     session: Session,
     *,
     teen_id: str,
@@ -65,74 +74,39 @@ def record_ack(
     action: str,
     comment: str | None,
     now: datetime,
-) -> bool:
+) -> None:
     """Store an ack once per (nudge, action) and fold it into the teen's state.
 
-    Returns False when the nudge is not this teen's (the caller answers 404). A repeated ack
-    is accepted and changes nothing.
+    Raises NotFoundError when the nudge is not this teen's. A repeated ack is accepted and
+    changes nothing.
     """
-    nudge = session.execute(
-        select(Nudge.local_date, Nudge.day_index).where(
-            Nudge.id == nudge_id, Nudge.teen_id == teen_id
-        )
-    ).first()
-    if nudge is None:
-        return False
-    inserted = session.execute(
-        upsert(session, Ack)
-        .values(nudge_id=nudge_id, teen_id=teen_id, action=action, at=now, comment=comment)
-        .on_conflict_do_nothing(index_elements=[Ack.nudge_id, Ack.action])
-        .returning(Ack.id)
-    ).first()
-    if inserted is None:  # the same ack again: accepted, nothing changes
-        return True
-    snooze = session.scalar(
-        select(ScheduleRow.snooze_minutes).where(ScheduleRow.teen_id == teen_id)
-    )
+    place = store.nudge_place(session, teen_id, nudge_id)
+    if place is None:
+        raise NotFoundError("nudge")
+    if not store.add_ack_once(session, teen_id, nudge_id, action, now, comment):
+        return  # the same ack again: accepted, nothing changes
+    schedule = repositories.load_schedule(session, teen_id)
+    snooze = (schedule.policy if schedule else Policy()).snooze_minutes
+    nudge_day, day_index = place
     for _ in range(MAX_ATTEMPTS):
         state, version = load_state(session, teen_id)
         updated = with_ack(
             state,
             nudge_id=nudge_id,
-            nudge_day=nudge[0],
-            day_index=nudge[1],
+            nudge_day=nudge_day,
+            day_index=day_index,
             action=action,
             at=now,
-            snooze_minutes=snooze or Policy().snooze_minutes,
+            snooze_minutes=snooze,
         )
         if updated == state or save_state(session, teen_id, updated, version):
-            return True
+            return
     raise StateConflictError(teen_id)
 
 
 def history(
     session: Session, teen_id: str, limit: int | None, *, since: datetime | None = None
 ) -> list[NudgeView]:
-    """The teen's nudges, newest first, each with its acks (two queries, no N+1): at most
-    `limit` of them (None: all that are kept), and only those at or after `since` if given."""
-    query = select(Nudge).where(Nudge.teen_id == teen_id)
-    if since is not None:
-        query = query.where(Nudge.at >= since)
-    nudges = session.scalars(query.order_by(Nudge.at.desc(), Nudge.id.desc()).limit(limit)).all()
-    acks: dict[str, list[AckView]] = {}
-    if nudges:
-        for ack in session.scalars(
-            select(Ack).where(Ack.nudge_id.in_([n.id for n in nudges])).order_by(Ack.at, Ack.id)
-        ):
-            acks.setdefault(ack.nudge_id, []).append(AckView(ack.action, ack.at, ack.comment))
-    return [
-        NudgeView(
-            id=n.id,
-            at=n.at,
-            reason=n.reason,
-            explanation=n.explanation,
-            window_start=n.window_start,
-            window_end=n.window_end,
-            title=n.title,
-            body=n.body,
-            experiment_key=n.experiment_key,
-            variant_key=n.variant_key,
-            acks=tuple(acks.get(n.id, ())),
-        )
-        for n in nudges
-    ]
+    """The teen's nudges, newest first, each with its acks: at most `limit` of them (None: all
+    that are kept), and only those at or after `since` if given."""
+    return store.load_history(session, teen_id, limit, since=since)

@@ -1,52 +1,15 @@
-"""Export and delete everything about a teen, by walking the table metadata.
-
-Any table with a `teen_id` column holds data about a teen, so a table added later is
-exported and deleted without anyone remembering to list it here.
-"""
+"""Export everything stored about a teen (every table with a `teen_id` column); deleting it
+all is `teens.delete_teen`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
-from alertsvc.db.base import Base
-from alertsvc.db.models import Teen
-
-# Secrets are stored only as digests; even those stay out of an export.
-SECRET_COLUMNS = frozenset({"token_hash", "code_hash"})
-
-
-def teen_tables() -> list[Table]:
-    """Every table holding data about a teen, children before parents."""
-    return [t for t in reversed(Base.metadata.sorted_tables) if "teen_id" in t.c]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+from alertsvc.db.repositories import privacy as privacy_rows
 
 
 def export_teen(session: Session, teen_id: str) -> dict[str, Any]:
-    teen_columns = [c for c in Teen.__table__.c if c.name not in SECRET_COLUMNS]
-    data: dict[str, Any] = {
-        "teen": [
-            {k: _plain(v) for k, v in row._asdict().items()}
-            for row in session.execute(select(*teen_columns).where(Teen.id == teen_id))
-        ]
-    }
-    for table in sorted(teen_tables(), key=lambda t: t.name):
-        columns = [c for c in table.c if c.name not in SECRET_COLUMNS]
-        rows = session.execute(select(*columns).where(table.c.teen_id == teen_id))
-        data[str(table.name)] = [{str(k): _plain(v) for k, v in r._asdict().items()} for r in rows]
-    return data
-
-
-def delete_teen(session: Session, teen_id: str) -> None:
-    """Delete every row about the teen, children first (no reliance on FK cascades)."""
-    for table in teen_tables():
-        session.execute(delete(table).where(table.c.teen_id == teen_id))
-    session.execute(delete(Teen).where(Teen.id == teen_id))
+    """Every row about the teen, by table name, without the digests of secrets."""
+    return privacy_rows.export_teen(session, teen_id)

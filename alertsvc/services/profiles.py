@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from alertsvc.db import family
-from alertsvc.domain.schedule import FieldError, InvalidFieldsError
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
 
 NAME_MAX_LENGTH = 60
 

@@ -20,12 +20,10 @@ from limits import RateLimitItemPerMinute
 from limits.errors import ConfigurationError, StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alertsvc.clock import Clock, utc_now
-from alertsvc.db.models import RateCounter
-from alertsvc.db.session import upsert
+from alertsvc.db.repositories import rate_counters
 from alertsvc.services.ids import digest
 from alertsvc.services.limit_store import SQLiteStorage
 
@@ -54,26 +52,14 @@ def retry_after_failures(
 ) -> int | None:
     """Seconds to wait if any key has used up its failures this minute, else None."""
     start = _window_start(now)
-    counts = session.scalars(
-        select(RateCounter.count).where(
-            RateCounter.key.in_(keys), RateCounter.window_start == start
-        )
-    ).all()
-    if any(count >= limit for count in counts):
+    if any(count >= limit for count in rate_counters.load_counts(session, keys, start)):
         return max(1, math.ceil((start + WINDOW - now).total_seconds()))
     return None
 
 
 def record_failure(session: Session, keys: Sequence[str], now: datetime) -> None:
-    start = _window_start(now)
-    for key in keys:
-        statement = upsert(session, RateCounter).values(key=key, window_start=start, count=1)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[RateCounter.key, RateCounter.window_start],
-                set_={"count": RateCounter.count + 1},
-            )
-        )
+    """Count one failure for each key in the current minute."""
+    rate_counters.add_one(session, keys, _window_start(now))
 
 
 def open_storage(url: str, clock: Clock = utc_now) -> Storage:

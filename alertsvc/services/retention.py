@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alertsvc.db.models import Ack, Nudge, PairingCode, ParentToken, RateCounter
+from alertsvc.db.repositories import retention as rows
 from alertsvc.services.experiments import RemovedNudge, tally_removed
 
 BATCH = 1000
@@ -27,10 +26,6 @@ class Purged:
     rate_counters: int = 0
 
 
-def _rowcount(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def purge_old_nudges(session: Session, cutoff: datetime, batch: int = BATCH) -> tuple[int, int]:
     """Delete up to `batch` nudges older than `cutoff`, with their acks, adding what was
     deleted to the experiment tallies first; (nudges, acks).
@@ -39,41 +34,22 @@ def purge_old_nudges(session: Session, cutoff: datetime, batch: int = BATCH) -> 
     twice: on PostgreSQL the nudges are locked first, so no ack can be added to one of them
     (and then vanish by cascade) between the two deletes; on SQLite the first delete holds
     the database's write lock until commit."""
-    ids = session.scalars(
-        select(Nudge.id).where(Nudge.at < cutoff).order_by(Nudge.at).limit(batch).with_for_update()
-    ).all()
+    ids = rows.lock_old_nudges(session, cutoff, batch)
     if not ids:
         return 0, 0
-    acks = session.execute(
-        delete(Ack)
-        .where(Ack.nudge_id.in_(ids))
-        .returning(Ack.nudge_id, Ack.action)
-        .execution_options(synchronize_session=False)
-    ).all()
-    nudges = session.execute(
-        delete(Nudge)
-        .where(Nudge.id.in_(ids))
-        .returning(Nudge.id, Nudge.teen_id, Nudge.at)
-        .execution_options(synchronize_session=False)
-    ).all()
-    tally_removed(
-        session,
-        [RemovedNudge(nudge_id, teen_id, at) for nudge_id, teen_id, at in nudges],
-        [(nudge_id, action) for nudge_id, action in acks],
-    )
+    acks = rows.delete_acks_of(session, ids)
+    nudges = rows.delete_nudges(session, ids)
+    tally_removed(session, [RemovedNudge(*nudge) for nudge in nudges], acks)
     return len(nudges), len(acks)
 
 
 def purge_expired(session: Session, now: datetime) -> tuple[int, int, int]:
     """Expired pairing codes, expired tokens/sessions and finished rate-limit windows."""
-    codes = _rowcount(session.execute(delete(PairingCode).where(PairingCode.expires_at <= now)))
-    tokens = _rowcount(session.execute(delete(ParentToken).where(ParentToken.expires_at <= now)))
-    counters = _rowcount(
-        session.execute(
-            delete(RateCounter).where(RateCounter.window_start < now - timedelta(minutes=2))
-        )
+    return (
+        rows.delete_expired_codes(session, now),
+        rows.delete_expired_tokens(session, now),
+        rows.delete_counters_before(session, now - timedelta(minutes=2)),
     )
-    return codes, tokens, counters
 
 
 def purge(session: Session, now: datetime, retention_days: int, batch: int = BATCH) -> Purged:

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from alertsvc.db import family, repositories
 from alertsvc.db.repositories import TeenView
+from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import DayReason, local_date, zone_named
-from alertsvc.domain.decision import LOOKAHEAD_DAYS
+from alertsvc.domain.plan import LOOKAHEAD_DAYS
 from alertsvc.domain.schedule import FIRST_SUPPORTED_DATE, LAST_SUPPORTED_DATE, Schedule
 from alertsvc.services import nudges, profiles, schedules
-from alertsvc.services.nudges import NudgeView
 from alertsvc.services.schedules import PreviewWindow
 from alertsvc.services.teens import TeenNotFoundError
 

@@ -6,10 +6,11 @@ from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem
 from alertsvc.runtime import Runtime
 from alertsvc.web import session
+from alertsvc.web.errors import render_problem_page
 
 PRODUCT_NAME = "School-hours reminders"
 
@@ -23,6 +24,8 @@ _TRUSTED_FETCH_SITES = frozenset({"same-origin", "none"})
 def init_app(app: Flask) -> None:
     """CSRF on every form, the cookie that carries the CSRF secret, and template helpers."""
     runtime: Runtime = app.extensions["alertsvc"]
+    # Errors outside the JSON API answer as a page (alertsvc.http.app asks for this renderer).
+    app.extensions["alertsvc.problem_page"] = render_problem_page
     settings = runtime.settings
     app.config.update(
         # Flask's own signed cookie only carries the CSRF secret and flash messages; the login

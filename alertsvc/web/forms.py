@@ -1,4 +1,5 @@
-"""Page forms: WTForms renders fields and carries the CSRF token; the rules are the API's.
+"""Page forms: WTForms renders fields and carries the CSRF token; the rules are the shared
+input models' (`services.inputs`), as for the API.
 
 A form's values are validated with the same pydantic model that validates the JSON API's
 request, so each rule (a password's minimum length, what an email looks like) is written
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from wtforms import EmailField, PasswordField
 
-from alertsvc.api.parents import Credentials, SignUp
+from alertsvc.services.inputs.accounts import Credentials, SignUp
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import accounts
 from alertsvc.services.accounts import Identity
 

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from alertsvc import create_app
 from alertsvc.config import RateLimits, Settings
+from alertsvc.services import check as check_service
 from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.conftest import sign_up
 from tests.support import Api, FakeClock
@@ -137,7 +138,36 @@ def test_no_schedule_answers_no_schedule(parent: Api) -> None:
 
 def test_check_needs_a_device_token(api: Api, parent: Api) -> None:
     assert api.post("/v1/check", {}).status_code == 401
-    assert parent.post("/v1/check", {}).status_code == 401
+    refused = parent.post("/v1/check", {})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+    assert refused.content_type == "application/problem+json"
+
+
+def test_ack_needs_a_device_token(api: Api, parent: Api, device: Api) -> None:
+    nudge = check(device)["nudge"]["id"]
+    assert api.post(f"/v1/nudges/{nudge}/ack", {"action": "shown"}).status_code == 401
+    refused = parent.post(f"/v1/nudges/{nudge}/ack", {"action": "shown"})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_check_that_keeps_losing_the_compare_and_set_is_503_and_writes_nothing(
+    parent: Api, device: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other checks for the teen won every time: the client asks again in a moment."""
+
+    def always_lost(*_args: object) -> bool:
+        return False
+
+    monkeypatch.setattr(check_service, "save_state", always_lost)
+    busy = device.post("/v1/check", {})
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "1"
+    assert busy.get_json()["detail"] == "Too many checks for this teen at once; try again shortly."
+    monkeypatch.undo()
+    teen = parent.get("/v1/teens").get_json()[0]["id"]
+    assert parent.get(f"/v1/teens/{teen}/nudges").get_json() == []
 
 
 def test_check_accepts_an_empty_body(device: Api) -> None:

@@ -32,9 +32,10 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import create_engine
 
 import alertsvc.db.models  # noqa: F401 - registers the tables
-from alertsvc import create_app, edge
+from alertsvc import create_app
 from alertsvc.config import RateLimits, Settings
 from alertsvc.db.base import Base
+from alertsvc.http import edge
 from alertsvc.services import accounts
 from tests import procs
 from tests.api.checking import make_teen, pair, put_schedule

@@ -1,6 +1,6 @@
 """The pool does not ping each connection at checkout (a round trip per request); a connection
 that died while pooled is found when used. A request that meets one and has committed
-nothing yet runs again on a fresh connection (`alertsvc.http.App`), so clients never see the
+nothing yet runs again on a fresh connection (`alertsvc.http.app.App`), so clients never see the
 stale connection; one that already committed answers 503 with Retry-After (never a 500)
 rather than risk writing twice."""
 
@@ -10,7 +10,7 @@ import pytest
 from flask import Blueprint, Flask
 from sqlalchemy import create_engine, text
 
-from alertsvc import edge
+from alertsvc.http import edge
 from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.api.test_check import IN_SCHOOL
 from tests.conftest import POSTGRES_URL, postgres_url

@@ -18,7 +18,7 @@ pytest.importorskip("playwright", reason="playwright not installed: pip install 
 
 from playwright.sync_api import Browser, Page, Route, expect
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import flags
 from tests.browser.conftest import PHONE, Site
 from tests.browser.teen_app import (

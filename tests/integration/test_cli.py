@@ -307,8 +307,9 @@ def test_help_of_every_command_lists_options_defaults_environment_and_exit_codes
 
 def test_every_environment_variable_is_in_some_help_and_in_the_readme(tmp_path: Path) -> None:
     names = set()
-    for module in ("config.py", "cli.py"):
-        names |= set(re.findall(r'"(ALERTSVC_[A-Z_]+)"', (REPO / "alertsvc" / module).read_text()))
+    modules = [REPO / "alertsvc" / "config.py", *(REPO / "alertsvc" / "cli").glob("*.py")]
+    for module in modules:
+        names |= set(re.findall(r'"(ALERTSVC_[A-Z_]+)"', module.read_text()))
     helps = " ".join(
         alertsvc(*command.split(), "--help", env=cli_env("unused", tmp_path)).out
         for command in _HELP

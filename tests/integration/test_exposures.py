@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from alertsvc import create_app
 from alertsvc.config import Settings
 from alertsvc.db.models import Exposure, Teen
+from alertsvc.db.repositories import subject as subject_store
+from alertsvc.db.repositories.experiments import insert_exposures
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
-from alertsvc.services import check as check_service
 from alertsvc.services import experiments
 from alertsvc.services.experiments import ExperimentChanges
 from tests.api.checking import check, make_teen, pair, put_schedule
@@ -300,7 +301,7 @@ def test_insert_if_absent_keeps_the_first_writers_variant(session: Session) -> N
     start(session, "copy")
     session.add(Exposure(experiment_key="copy", teen_id=teen, variant_key="v1", exposed_at=NOW))
     session.commit()
-    inserted = experiments._insert_exposures(session, teen, {"copy": ("v0", 0)}, NOW)
+    inserted = insert_exposures(session, teen, {"copy": ("v0", 0)}, NOW)
     assert inserted == set()
     session.commit()
     assert exposures(session, "copy") == {teen: "v1"}
@@ -399,7 +400,7 @@ def test_a_check_of_an_exposed_teen_that_gets_no_nudge_is_one_statement(
     first = check(device)  # nudges, and records both exposures
     assert first["experiment"]["key"] == "one"
     statements: list[str] = []
-    driver_first = check_service._DriverQuery.first
+    driver_first = subject_store._DriverQuery.first
 
     def subject_query(query: Any, reader: Any, token_hash: str) -> Any:
         statements.append("the subject query, on the driver's cursor")
@@ -408,7 +409,7 @@ def test_a_check_of_an_exposed_teen_that_gets_no_nudge_is_one_statement(
     def note(*args: Any) -> None:
         statements.append(str(args[2]))
 
-    monkeypatch.setattr(check_service._DriverQuery, "first", subject_query)
+    monkeypatch.setattr(subject_store._DriverQuery, "first", subject_query)
     engine = app.extensions["alertsvc"].engine
     event.listen(engine, "before_cursor_execute", note)
     try:

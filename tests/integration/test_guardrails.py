@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from alertsvc.config import Settings
 from alertsvc.db.models import Ack, AuditEntry, Exposure, Nudge, Teen
+from alertsvc.db.repositories.experiments import load_experiment
 from alertsvc.domain.decision import VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant
 from alertsvc.services import audit, experiments, guardrails
@@ -94,7 +95,7 @@ def nudge(
 
 
 def status_of(session: Session, key: str) -> str | None:
-    stored = experiments.get_experiment(session, key)
+    stored = load_experiment(session, key)
     return stored.experiment.status.value if stored else None
 
 

@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import Table, func, select
 
-from alertsvc import edge
 from alertsvc.db.base import Base
+from alertsvc.db.repositories.privacy import SECRET_COLUMNS
+from alertsvc.http import edge
 from alertsvc.services import accounts
-from alertsvc.services.privacy import SECRET_COLUMNS
 from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.conftest import sign_up
 from tests.support import Api, FakeClock

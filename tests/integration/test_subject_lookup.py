@@ -1,10 +1,11 @@
-"""The check's subject lookup runs its SQL on the driver's cursor (services.check.subject_row):
-it must give exactly the values a Core execute of the same query gives, for every shape of
-row (no state yet, a nudge, an ack, a pause, exceptions, no schedule), and hand any driver
-error to SQLAlchemy's own handling."""
+"""The check's subject lookup runs its SQL on the driver's cursor
+(db.repositories.subject.subject_row): it must give exactly the values a Core execute of the
+same query gives, for every shape of row (no state yet, a nudge, an ack, a pause, exceptions,
+no schedule), and hand any driver error to SQLAlchemy's own handling."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +13,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from alertsvc import edge
 from alertsvc.db import repositories
-from alertsvc.services import check as check_service
+from alertsvc.db.repositories import subject as subject_store
+from alertsvc.db.repositories.subject import SUBJECT_QUERY, SubjectRow
+from alertsvc.http import edge
 from alertsvc.services.ids import digest
 from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.api.test_check import IN_SCHOOL
@@ -22,14 +24,16 @@ from tests.support import Api, FakeClock
 
 
 def _core_row(reader: Connection, token: str) -> tuple[Any, ...] | None:
-    row = reader.execute(check_service._SUBJECT_QUERY, {"token_hash": digest(token)}).first()
+    row = reader.execute(SUBJECT_QUERY, {"token_hash": digest(token)}).first()
     return None if row is None else tuple(row)
 
 
-def _read(reader: Connection, token: str) -> tuple[Any, ...] | None:
-    """subject_row's values and schedule content as one tuple, comparable with `_core_row`."""
-    row = check_service.subject_row(reader, digest(token))
-    return None if row is None else (*row.values, *row.schedule_content())
+def _read(reader: Connection, token: str) -> SubjectRow | None:
+    return subject_store.subject_row(reader, digest(token))
+
+
+def test_the_subject_row_names_every_column_of_the_query_in_order() -> None:
+    assert tuple(SUBJECT_QUERY.selected_columns.keys()) == SubjectRow._fields
 
 
 def _token(device: Api) -> str:
@@ -75,20 +79,22 @@ def test_the_driver_path_reads_what_core_reads(app: Flask, tokens: list[str]) ->
         reader = edge.reader()
         rows = [_read(reader, t) for t in tokens]
         assert rows == [_core_row(reader, t) for t in tokens]
-        assert check_service.subject_row(reader, digest("no-such-token")) is None
-    by_shape = dict(zip(("fresh", "never", "nudged", "acked", "paused"), rows, strict=True))
+        assert subject_store.subject_row(reader, digest("no-such-token")) is None
     assert all(row is not None for row in rows)
-    assert by_shape["fresh"][6] is None  # no schedule
-    assert by_shape["fresh"][9:12] == (False, 0, None)  # no switch, experiment or exposure yet
-    assert by_shape["never"][12] is None  # no state row yet
-    assert by_shape["nudged"][2].tzinfo is not None  # last_seen_at, an aware UTC instant
-    assert by_shape["nudged"][18] is not None  # last_nudge_id
-    assert by_shape["nudged"][19] is False  # not acked, a bool on both databases
-    assert by_shape["acked"][19] is True
-    assert by_shape["paused"][8] is True  # has exceptions
-    assert by_shape["paused"][13] is not None  # paused_until
-    assert by_shape["fresh"][20:] == (None,) * 9  # no schedule content either
-    assert isinstance(by_shape["never"][20], dict)  # weekly, decoded on both databases
+    fresh, never, nudged, acked, paused = (row for row in rows if row is not None)
+    assert fresh.schedule_version is None  # no schedule
+    assert (fresh.kill_switch, fresh.experiments_version, fresh.exposures) == (False, 0, None)
+    assert never.state_version is None  # no state row yet
+    assert nudged.last_seen_at is not None
+    assert nudged.last_seen_at.tzinfo is not None  # an aware UTC instant
+    assert nudged.last_nudge_id is not None
+    assert nudged.last_nudge_acked is False  # not acked, a bool on both databases
+    assert acked.last_nudge_acked is True
+    assert paused.has_exceptions is True
+    assert paused.paused_until is not None
+    assert fresh[fresh._fields.index("weekly") :] == (None,) * 9  # no schedule content either
+    assert isinstance(never.weekly, str)  # the stored JSON text, on both databases
+    assert json.loads(never.weekly)["mon"] == [["08:00", "15:00"]]
 
 
 def test_both_paths_read_the_switch_the_experiments_version_and_the_exposures(
@@ -107,8 +113,8 @@ def test_both_paths_read_the_switch_the_experiments_version_and_the_exposures(
         reader = edge.reader()
         rows = [_read(reader, t) for t in tokens]
         assert rows == [_core_row(reader, t) for t in tokens]
-        subject = check_service.find_subject(reader, tokens[2])
-    assert {row[9:11] for row in rows if row is not None} == {(True, 4)}
+        subject = subject_store.find_subject(reader, digest(tokens[2]))
+    assert {(r.kill_switch, r.experiments_version) for r in rows if r is not None} == {(True, 4)}
     assert subject is not None
     assert (subject.kill_switch, subject.experiments_version) == (True, 4)
     assert set(subject.exposures) == {"one", "two"}
@@ -118,18 +124,18 @@ def test_both_paths_read_the_switch_the_experiments_version_and_the_exposures(
 def test_a_teen_not_seen_yet_costs_one_query(
     app: Flask, tokens: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On a cache miss the schedule is built from the subject row itself, and it is the
+    """On a memo miss the schedule is built from the subject row itself, and it is the
     stored schedule of the version read beside it."""
     with app.app_context():
         reader = edge.reader()
         stored = repositories.load_schedule(edge.db(), _teen_of(reader, tokens[1]))
-        monkeypatch.setattr(check_service, "_schedules", {})
+        subject_store._stored_schedule.cache_clear()
 
         def no_second_query(*_args: object, **_kwargs: object) -> None:
             raise AssertionError("the check ran a second query")
 
         monkeypatch.setattr(Connection, "execute", no_second_query)
-        subject = check_service.find_subject(reader, tokens[1])
+        subject = subject_store.find_subject(reader, digest(tokens[1]))
     assert subject is not None
     assert stored is not None
     assert subject.schedule == stored
@@ -137,9 +143,9 @@ def test_a_teen_not_seen_yet_costs_one_query(
 
 
 def _teen_of(reader: Connection, token: str) -> str:
-    row = check_service.subject_row(reader, digest(token))
+    row = subject_store.subject_row(reader, digest(token))
     assert row is not None
-    return str(row.values[1])
+    return row.teen_id
 
 
 def test_a_driver_error_is_answered_by_sqlalchemy(
@@ -154,5 +160,5 @@ def test_a_driver_error_is_answered_by_sqlalchemy(
         def broken(_self: object, _reader: Connection, _hash: str) -> None:
             raise error("the driver failed")
 
-        monkeypatch.setattr(check_service._DriverQuery, "first", broken)
+        monkeypatch.setattr(subject_store._DriverQuery, "first", broken)
         assert _read(reader, tokens[2]) == expected

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 from flask import Flask
 
-from alertsvc import edge
 from alertsvc.db.teen_state import load_state, save_state, set_pause
 from alertsvc.domain.decision import NudgeState
+from alertsvc.http import edge
 from alertsvc.services import accounts, teens
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)

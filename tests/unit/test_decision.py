@@ -17,15 +17,10 @@ from alertsvc.domain.decision import (
     CheckInput,
     Decision,
     NudgeCopy,
-    NudgeState,
     Reason,
     VariantParams,
     decide,
-    dismissal_run,
-    effective_interval,
     effective_policy,
-    with_ack,
-    with_nudge,
 )
 from alertsvc.domain.schedule import (
     ExceptionKind,
@@ -35,6 +30,13 @@ from alertsvc.domain.schedule import (
     SchoolException,
     Term,
     Window,
+)
+from alertsvc.domain.state import (
+    NudgeState,
+    dismissal_run,
+    effective_interval,
+    with_ack,
+    with_nudge,
 )
 
 ZONE = "America/New_York"

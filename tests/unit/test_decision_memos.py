@@ -1,4 +1,4 @@
-"""The decision's memos (plan books, timelines, zone readings) never change an answer."""
+"""The plan memos (books by value, timelines, zone readings) never change an answer."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alertsvc.domain import decision
+from alertsvc.domain import plan
 from alertsvc.domain.calendar import Interval, Occurrence
-from alertsvc.domain.decision import CheckInput, NudgeState, decide
-from alertsvc.domain.schedule import Window
+from alertsvc.domain.decision import CheckInput, decide
+from alertsvc.domain.schedule import Place, Schedule, Window
+from alertsvc.domain.state import NudgeState
 from tests.unit.test_decision_properties import ZONES, instants, teens
 
 BASE = datetime(2026, 3, 8, 6, 0, tzinfo=UTC)
@@ -43,7 +44,17 @@ def test_timeline_answers_as_the_scan_for_every_now(
     days: tuple[tuple[tuple[datetime, Occurrence], ...], ...], now: datetime, nudge: timedelta
 ) -> None:
     at = now + nudge
-    assert decision._Timeline(days).at(at) == decision._scan(days, at)
+    assert plan.Timeline(days).at(at) == plan.scan(days, at)
+
+
+def test_equal_inputs_share_one_plan_book_whatever_objects_carry_them() -> None:
+    week = (*((Window(8 * 60 + day, 15 * 60),) for day in range(5)), (), ())
+    place = Place("Europe/Berlin", "DE")
+    book = plan.plan_book(Schedule(weekly=week), (), place)
+    rebuilt = Schedule(weekly=tuple(tuple(Window(w.start, w.end) for w in d) for d in week))
+    assert plan.plan_book(rebuilt, (), Place("Europe/Berlin", "DE")) is book
+    assert plan.plan_book(Schedule(weekly=week, version=2), (), place) is not book
+    assert plan.plan_book(Schedule(weekly=week), (), Place("Europe/Paris", "FR")) is not book
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -80,5 +91,5 @@ def test_memoised_decisions_equal_decisions_from_scratch(data: st.DataObject, zo
         decide(check)
     warm = [decide(check) for check in checks]
     for check, answer in zip(checks, warm, strict=True):
-        decision._forget_memos()
+        plan.forget_plans()
         assert repr(decide(check)) == repr(answer)

@@ -26,15 +26,11 @@ from alertsvc.domain.calendar import (
     zone_named,
 )
 from alertsvc.domain.decision import (
-    AckAction,
     Arm,
     CheckInput,
     Decision,
-    NudgeState,
     VariantParams,
     decide,
-    with_ack,
-    with_nudge,
     zone_offset_minutes,
 )
 from alertsvc.domain.schedule import (
@@ -45,6 +41,7 @@ from alertsvc.domain.schedule import (
     SchoolException,
     Window,
 )
+from alertsvc.domain.state import AckAction, NudgeState, with_ack, with_nudge
 
 ZONES = (
     "America/New_York",

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alertsvc.domain.decision import Arm, VariantParams
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.experiments import (
     PARAM_NAMES,
     Experiment,
@@ -28,7 +29,6 @@ from alertsvc.domain.experiments import (
     parse_params,
     touched_params,
 )
-from alertsvc.domain.schedule import InvalidFieldsError
 from alertsvc.domain.stats import sample_ratio_mismatch
 
 TEENS = [f"teen_{i:05d}" for i in range(5000)]

@@ -9,17 +9,9 @@ from typing import Any
 import pytest
 import pytz
 
-from alertsvc.domain.decision import (
-    CheckInput,
-    Decision,
-    NudgeState,
-    Reason,
-    decide,
-    device_spread,
-    with_ack,
-    with_nudge,
-)
+from alertsvc.domain.decision import CheckInput, Decision, Reason, decide, device_spread
 from alertsvc.domain.schedule import Place, Policy, Schedule, Window
+from alertsvc.domain.state import NudgeState, with_ack, with_nudge
 
 ZONE = "America/New_York"
 MONDAY = date(2026, 11, 30)  # EST, UTC-05:00

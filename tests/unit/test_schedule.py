@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.schedule import (
     POLICY_BOUNDS,
     WEEKDAYS,
-    InvalidFieldsError,
     Policy,
     Schedule,
     Term,

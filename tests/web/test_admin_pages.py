@@ -18,11 +18,11 @@ from werkzeug.test import TestResponse
 from alertsvc import create_app
 from alertsvc.config import Settings
 from alertsvc.db.models import Ack, Exposure, Teen
+from alertsvc.db.repositories.experiments import load_experiment
 from alertsvc.domain.experiments import Status
 from alertsvc.domain.stats import Interval, SampleRatio
 from alertsvc.services import accounts, audit, flags
-from alertsvc.services import experiments as service
-from alertsvc.services.experiments import ExperimentResults, VariantResult
+from alertsvc.services.experiments import ExperimentResults, StoredExperiment, VariantResult
 from alertsvc.web.admin import results as shown
 from tests.support import FakeClock, experiment_nudge
 from tests.web.conftest import Pages
@@ -86,9 +86,10 @@ def _status(admin: Pages, action: str, key: str = KEY, **data: str) -> TestRespo
     )
 
 
-def _stored(app: Flask, key: str = KEY) -> service.StoredExperiment | None:
+def _stored(app: Flask, key: str = KEY) -> StoredExperiment | None:
+    """The experiment as stored, or None when nothing was saved."""
     with _db(app) as session:
-        return service.get_experiment(session, key)
+        return load_experiment(session, key)
 
 
 def _audit_actions(app: Flask) -> list[str]:

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.routing import Rule
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import accounts
 from tests.api.test_control_characters import FUZZ, snapshot, tainted
 from tests.support import FakeClock

@@ -1,27 +1,34 @@
-"""The admin pages' blueprint, the admin-only guard and the helpers every admin view shares."""
+"""The admin pages' blueprint, the admin-only guard and the helpers every admin view shares,
+among them the one place that turns a service's refusal into what the page shows."""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem
+from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
+from alertsvc.http import edge
 from alertsvc.services import flags
+from alertsvc.web.admin import forms
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
 # A form sent back with mistakes to correct (the parent pages answer the same).
 INVALID = 422
+# A change the experiment's current state does not allow.
+CONFLICT = 409
 
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
@@ -31,7 +38,7 @@ def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, Respon
     @functools.wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if not logged_in_parent().is_admin:
-            raise Problem(404, "Not found", "No such page.")
+            raise NotFoundError("page")
         return view(*args, **kwargs)
 
     return login_required(guarded)
@@ -62,3 +69,51 @@ def compact_json(value: object) -> str:
     if value is None:
         return "—"
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    """What became of a change: its result, or the status the page answers and the
+    refusal's message (a conflict's, or any refusal's when there was no form to show it)."""
+
+    value: T | None = None
+    status: int = 200
+    message: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status == 200
+
+
+def commit_change(
+    change: Callable[[Session], T], form: Any | None = None, rows: Sequence[int] = ()
+) -> Outcome[T]:
+    """Run one service change in the request's unit of work and commit it. A refusal rolls
+    it back and shows on `form`: invalid fields (422) next to their fields, a conflict with
+    the current state (409) next to the field it names or among the form's own errors, and
+    its message comes back too, for a page that shows it elsewhere. Any other service error
+    goes on to the error page. `rows` maps request variant indexes to form rows."""
+    session = edge.db()
+    try:
+        value = change(session)
+    except (InvalidFieldsError, ConflictError) as error:
+        session.rollback()
+        return _refused(error, form, rows)
+    session.commit()
+    return Outcome(value)
+
+
+def _refused(
+    error: InvalidFieldsError | ConflictError, form: Any | None, rows: Sequence[int]
+) -> Outcome[Any]:
+    field: str | None = getattr(error, "field", None)
+    if isinstance(error, InvalidFieldsError):
+        status, errors = INVALID, forms.domain_errors(error.errors)
+    elif field is not None:
+        status, errors = INVALID, [((field,), str(error))]
+    else:
+        status, errors = CONFLICT, [((), str(error))]
+    if form is None:
+        return Outcome(status=status, message=str(error))
+    forms.show_errors(form, errors, rows)
+    return Outcome(status=status, message=str(error) if status == CONFLICT else "")

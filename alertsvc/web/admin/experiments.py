@@ -1,5 +1,5 @@
 """Experiment pages: the list, the create form, and one experiment with its lifecycle buttons,
-weights-and-traffic form and results. The same models and services as /v1/admin."""
+weights-and-traffic form and results. The same input models and services as /v1/admin."""
 
 from __future__ import annotations
 
@@ -8,23 +8,24 @@ from typing import Any
 
 from flask import flash, redirect, url_for
 from flask.typing import ResponseReturnValue
-from pydantic import ValidationError
 
-from alertsvc import edge
-
-# `_variants` and `_targeting` are the API's own translation from its models to domain
-# values (with the parameter rules), reused so a page and a request are read alike.
-from alertsvc.api.admin import ExperimentCreate, ExperimentPatch, _targeting, _variants
-from alertsvc.api.problems import Problem
-from alertsvc.domain.experiments import TRANSITIONS, Experiment, Status
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.domain.experiments import TRANSITIONS, Status
+from alertsvc.http import edge
 from alertsvc.services import experiments as service
 from alertsvc.services.experiments import ExperimentChanges, StoredExperiment
+from alertsvc.services.inputs import experiments as inputs
+from alertsvc.services.inputs.experiments import ExperimentCreate, ExperimentPatch
 from alertsvc.web.admin import forms
-from alertsvc.web.admin.blueprint import INVALID, actor, admin_required, blueprint, render
+from alertsvc.web.admin.blueprint import (
+    INVALID,
+    Outcome,
+    actor,
+    admin_required,
+    blueprint,
+    commit_change,
+    render,
+)
 from alertsvc.web.admin.results import ACK_LABELS, RATE_LABELS, p_value_text, rate_panels
-
-CONFLICT = 409
 
 # The buttons for each legal status change; "stop" has its own confirmation form.
 _ACTIONS: dict[str, Status] = {
@@ -65,10 +66,8 @@ def legal_actions(status: Status) -> list[Action]:
 
 
 def _find(key: str) -> StoredExperiment:
-    stored = service.get_experiment(edge.db(), key)
-    if stored is None:
-        raise Problem(404, "Not found", "No such experiment.")
-    return stored
+    """The experiment, or the 404 page."""
+    return service.get_experiment(edge.db(), key)
 
 
 # --- List and create ------------------------------------------------------------------------
@@ -84,7 +83,7 @@ def experiments() -> ResponseReturnValue:
 @blueprint.route("/experiments/new", methods=["GET", "POST"])
 @admin_required
 def new_experiment() -> ResponseReturnValue:
-    """Create an experiment as a draft, validated by the API's model and the service."""
+    """Create an experiment as a draft, validated by the input model and the service."""
     form = forms.ExperimentForm()
     if form.validate_on_submit():
         stored = _create(form)
@@ -106,30 +105,17 @@ def new_experiment() -> ResponseReturnValue:
 
 def _create(form: forms.ExperimentForm) -> StoredExperiment | None:
     payload, rows = forms.experiment_payload(form)
-    try:
-        data = ExperimentCreate.model_validate(payload)
-    except ValidationError as exc:
-        forms.show_errors(form, forms.model_errors(exc.errors(include_url=False)), rows)
+    data = forms.validated(form, ExperimentCreate, payload, rows)
+    if data is None:
         return None
-    session = edge.db()
-    try:
-        definition = Experiment(
-            key=data.key,
-            status=Status.DRAFT,
-            traffic_percent=data.traffic_percent,
-            variants=_variants(data.variants),
-            targeting=_targeting(data.targeting),
-            description=data.description,
-        )
-        stored = service.create_experiment(session, definition, actor(), edge.now())
-    except InvalidFieldsError as exc:
-        forms.show_errors(form, forms.domain_errors(exc.errors), rows)
-        return None
-    except service.ExperimentExistsError:
-        form.key.errors.append("An experiment with this key already exists. Choose another key.")
-        return None
-    session.commit()
-    return stored
+    outcome = commit_change(
+        lambda session: service.create_experiment(
+            session, inputs.definition(data), actor(), edge.now()
+        ),
+        form,
+        rows,
+    )
+    return outcome.value
 
 
 def _error_links(form: Any) -> list[tuple[str, str]]:
@@ -195,23 +181,17 @@ def experiment(key: str) -> ResponseReturnValue:
 def change_status(key: str, action: str) -> ResponseReturnValue:
     """Start, pause, resume or stop; stopping needs its confirmation box ticked."""
     stored = _find(key)
-    stop_form = None
-    if action == "stop":
-        stop_form = forms.StopForm()
-        if not stop_form.validate_on_submit() or not stop_form.confirm.data:
-            stop_form.confirm.errors = [
-                "Tick the box to confirm: a stopped experiment cannot be started again."
-            ]
-            return _detail(stored, INVALID, stop_form=stop_form)
-    session = edge.db()
-    try:
-        service.update_experiment(
-            session, key, ExperimentChanges(status=_ACTIONS[action]), actor(), edge.now()
+    stop_form = forms.StopForm() if action == "stop" else None
+    if stop_form is not None and not forms.stop_confirmed(stop_form):
+        return _detail(stored, INVALID, stop_form=stop_form)
+    change = ExperimentChanges(status=_ACTIONS[action])
+    outcome = commit_change(
+        lambda session: service.update_experiment(session, key, change, actor(), edge.now())
+    )
+    if not outcome.done:
+        return _detail(
+            _find(key), outcome.status, stop_form=stop_form, lifecycle_error=outcome.message
         )
-    except service.ExperimentConflictError as exc:
-        session.rollback()
-        return _detail(_find(key), CONFLICT, stop_form=stop_form, lifecycle_error=str(exc))
-    session.commit()
     flash(f"Experiment {key} is {_DONE[action]}.", "success")
     return redirect(url_for(".experiment", key=key))
 
@@ -223,31 +203,26 @@ def change_settings(key: str) -> ResponseReturnValue:
     stored = _find(key)
     form = forms.SettingsForm()
     form.validate_on_submit()  # the CSRF check; it also gives every field an errors list
-    payload = forms.settings_payload(form, stored.experiment)
-    try:
-        data = ExperimentPatch.model_validate(payload)
-    except ValidationError as exc:
-        forms.show_errors(form, forms.model_errors(exc.errors(include_url=False)))
+    data = forms.validated(form, ExperimentPatch, forms.settings_payload(form, stored.experiment))
+    if data is None:
         return _detail(stored, INVALID, settings_form=form)
-    session = edge.db()
-    try:
-        changes = ExperimentChanges(
-            traffic_percent=data.traffic_percent,
-            variants=_variants(data.variants) if data.variants is not None else None,
-        )
-        service.update_experiment(session, key, changes, actor(), edge.now())
-    except InvalidFieldsError as exc:
-        session.rollback()
-        forms.show_errors(form, forms.domain_errors(exc.errors))
-        return _detail(_find(key), INVALID, settings_form=form)
-    except service.ExperimentConflictError as exc:
-        session.rollback()
-        current = _find(key)
-        if current.experiment.status is Status.STOPPED:
-            # A stopped experiment has no settings form to show the message next to.
-            return _detail(current, CONFLICT, lifecycle_error=str(exc))
-        form.form_errors.append(str(exc))
-        return _detail(current, CONFLICT, settings_form=form)
-    session.commit()
+    outcome = commit_change(
+        lambda session: service.update_experiment(
+            session, key, inputs.changes(data), actor(), edge.now()
+        ),
+        form,
+    )
+    if not outcome.done:
+        return _settings_refused(key, form, outcome)
     flash("Weights and traffic are saved. Teens already assigned keep their variant.", "success")
     return redirect(url_for(".experiment", key=key))
+
+
+def _settings_refused(
+    key: str, form: forms.SettingsForm, outcome: Outcome[StoredExperiment]
+) -> ResponseReturnValue:
+    current = _find(key)
+    if outcome.message and current.experiment.status is Status.STOPPED:
+        # A stopped experiment has no settings form to show the message in.
+        return _detail(current, outcome.status, lifecycle_error=outcome.message)
+    return _detail(current, outcome.status, settings_form=form)

@@ -1,18 +1,21 @@
-"""Admin forms: WTForms renders them and carries the CSRF token; the API's models judge them.
+"""Admin forms: WTForms renders them and carries the CSRF token; the shared input models judge
+them.
 
 Every field is text on the page. `experiment_payload` and `settings_payload` turn a form into
-the JSON the admin API would receive, the API's pydantic models (and then the services)
-validate it, and `show_errors` puts each complaint next to the field it names. So a rule
-(a key's pattern, a weight's bound, a parameter's range) exists once, in the API and domain.
+the JSON the admin API would receive, the input models of `services.inputs.experiments` (and
+then the services) validate it, and `show_errors` puts each complaint next to the field it
+names. So a rule (a key's pattern, a weight's bound, a parameter's range) exists once, in the
+inputs and the domain.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from wtforms import (
     BooleanField,
@@ -24,6 +27,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from alertsvc.domain.errors import FieldError
 from alertsvc.domain.experiments import (
     INT_PARAM_BOUNDS,
     MAX_WEIGHT,
@@ -31,7 +35,7 @@ from alertsvc.domain.experiments import (
     Experiment,
     params_json,
 )
-from alertsvc.domain.schedule import FieldError
+from alertsvc.services.inputs.experiments import KillSwitchIn
 
 # Rows for variants on the create form; rows left empty are ignored.
 VARIANT_ROWS = 4
@@ -41,6 +45,7 @@ PARAM_FIELDS = ("title", "body", *INT_FIELDS)
 KILL_SWITCH_WORDS = {True: "STOP", False: "RESUME"}
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 class VariantRow(Form):  # type: ignore[misc]
@@ -158,6 +163,36 @@ def settings_data(experiment: Experiment) -> dict[str, Any]:
         "traffic_percent": str(experiment.traffic_percent),
         "weights": [f"{v.weight:g}" for v in experiment.variants],
     }
+
+
+def validated(
+    form: Any, model: type[M], payload: Mapping[str, Any], rows: Sequence[int] = ()
+) -> M | None:
+    """The payload as `model`, or None after putting each mistake next to its field."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        show_errors(form, model_errors(exc.errors(include_url=False)), rows)
+        return None
+
+
+def stop_confirmed(form: StopForm) -> bool:
+    """Whether the stop form was sent with its box ticked; if not, it says so."""
+    if form.validate_on_submit() and form.confirm.data:
+        return True
+    form.confirm.errors = ["Tick the box to confirm: a stopped experiment cannot be started again."]
+    return False
+
+
+def kill_switch_change(form: KillSwitchForm, enabled: bool) -> KillSwitchIn | None:
+    """The change the form asks for, if it has a reason and the typed word; None after
+    putting each mistake next to its field."""
+    word = KILL_SWITCH_WORDS[enabled]
+    reason = (form.reason.data or "").strip()
+    data = validated(form, KillSwitchIn, {"enabled": enabled, "reason": reason})
+    if (form.confirm.data or "").strip().upper() != word:
+        form.confirm.errors.append(f"Type {word} to confirm.")
+    return data if not form.errors else None
 
 
 # --- Errors next to fields ------------------------------------------------------------------

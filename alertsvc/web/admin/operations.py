@@ -4,51 +4,56 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from pydantic import ValidationError
 
-from alertsvc import edge
-from alertsvc.api.admin import KillSwitchIn
+from alertsvc.http import edge
 from alertsvc.services import audit, flags
+from alertsvc.services.flags import KillSwitch
 from alertsvc.web.admin import forms
-from alertsvc.web.admin.blueprint import INVALID, actor, admin_required, blueprint, render
+from alertsvc.web.admin.blueprint import (
+    INVALID,
+    actor,
+    admin_required,
+    blueprint,
+    commit_change,
+    render,
+)
 
 AUDIT_PAGE = 100
+# What the page says after the switch is turned on (True) or off (False).
+_SWITCHED = {
+    True: ("The kill switch is ON: no reminders anywhere until it is off.", "warning"),
+    False: ("The kill switch is off: reminders follow the schedules again.", "success"),
+}
 
 
 @blueprint.route("/kill-switch", methods=["GET", "POST"])
 @admin_required
 def kill_switch() -> ResponseReturnValue:
     """Turn every reminder off (or back on) with a reason and a typed confirmation word."""
-    session = edge.db()
-    current = flags.get_kill_switch(session)
+    current = flags.get_kill_switch(edge.db())
     form = forms.KillSwitchForm()
-    if form.validate_on_submit():
-        # The form says which way it turns the switch, so a second admin's change made in
-        # the meantime is never flipped back by a stale page.
-        enabled = form.enabled.data == "on"
-        word = forms.KILL_SWITCH_WORDS[enabled]
-        try:
-            data = KillSwitchIn.model_validate(
-                {"enabled": enabled, "reason": (form.reason.data or "").strip()}
-            )
-        except ValidationError as exc:
-            forms.show_errors(form, forms.model_errors(exc.errors(include_url=False)))
-            data = None
-        if (form.confirm.data or "").strip().upper() != word:
-            form.confirm.errors.append(f"Type {word} to confirm.")
-        if data is not None and not form.errors:
-            flags.set_kill_switch(session, data.enabled, data.reason, actor(), edge.now())
-            session.commit()
-            if data.enabled:
-                flash("The kill switch is ON: no reminders anywhere until it is off.", "warning")
-            else:
-                flash("The kill switch is off: reminders follow the schedules again.", "success")
-            return redirect(url_for(".kill_switch"))
-        turning_on = enabled
-    else:
-        turning_on = not current.enabled
-        form.enabled.data = "on" if turning_on else "off"
+    if not form.validate_on_submit():
+        form.enabled.data = "off" if current.enabled else "on"
         form.reason.data = ""
+        return _kill_switch_page(form, current, turning_on=not current.enabled)
+    # The form says which way it turns the switch, so a second admin's change made in the
+    # meantime is never flipped back by a stale page.
+    enabled = form.enabled.data == "on"
+    data = forms.kill_switch_change(form, enabled)
+    if data is None:
+        return _kill_switch_page(form, current, turning_on=enabled)
+    commit_change(
+        lambda session: flags.set_kill_switch(
+            session, data.enabled, data.reason, actor(), edge.now()
+        )
+    )
+    flash(*_SWITCHED[data.enabled])
+    return redirect(url_for(".kill_switch"))
+
+
+def _kill_switch_page(
+    form: forms.KillSwitchForm, current: KillSwitch, *, turning_on: bool
+) -> ResponseReturnValue:
     word = forms.KILL_SWITCH_WORDS[turning_on]
     form.confirm.label.text = f"Type {word} to confirm"
     return render(

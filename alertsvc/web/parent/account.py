@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from alertsvc import edge
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import profiles
-from alertsvc.web.parent.common import INVALID
+from alertsvc.web.errors import INVALID
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_account", __name__)

@@ -8,14 +8,14 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
-from alertsvc.db.repositories import TeenView
 from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import local_date, zone_named
 from alertsvc.domain.localtime import end_of_local_day, local_instant
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import nudges, reports
-from alertsvc.web.parent.common import INVALID, Errors, local_text, owned_teen
+from alertsvc.services.teens import TeenView
+from alertsvc.web.errors import INVALID, Errors, Refusal, run
+from alertsvc.web.parent.common import local_text, owned_teen
 from alertsvc.web.session import login_required
 
 blueprint = Blueprint("parent_activity", __name__)
@@ -64,9 +64,7 @@ def activity(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(teen_id)
     tomorrow = local_date(edge.now(), zone_named(teen.timezone)) + timedelta(days=1)
     page = _page(teen, {"until_date": tomorrow.isoformat(), "until_time": "08:00"}, {})
-    session = edge.db()
-    if reports.mark_seen(session, teen.id, edge.now()):
-        session.commit()
+    run(lambda: reports.mark_seen(edge.db(), teen.id, edge.now()))
     return page
 
 
@@ -104,12 +102,11 @@ def pause(teen_id: str) -> ResponseReturnValue:
     until, errors = _until(teen, values)
     if until is None:
         return _page(teen, values, errors, INVALID)
-    session = edge.db()
-    try:
-        nudges.pause(session, teen.id, until, edge.now())
-    except InvalidFieldsError as exc:
-        return _page(teen, values, {"until_date": f"The pause {exc.errors[0].message}."}, INVALID)
-    session.commit()
+    paused = run(
+        lambda: nudges.pause(edge.db(), teen.id, until, edge.now()), renamed={"until": "until_date"}
+    )
+    if isinstance(paused, Refusal):
+        return _page(teen, values, paused.errors, INVALID)
     flash(f"Reminders are paused until {local_text(until, teen)} ({teen.timezone}).", "success")
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))
 
@@ -119,8 +116,6 @@ def pause(teen_id: str) -> ResponseReturnValue:
 def resume(teen_id: str) -> ResponseReturnValue:
     """Reminders follow the schedule again from now."""
     teen = owned_teen(teen_id)
-    session = edge.db()
-    nudges.resume(session, teen.id)
-    session.commit()
+    run(lambda: nudges.resume(edge.db(), teen.id))
     flash("Reminders are back on: they follow the schedule again.", "success")
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
-from alertsvc import edge
-from alertsvc.api.auth import guard_failures, note_failure
-from alertsvc.api.parents import Credentials, SignUp
-from alertsvc.api.problems import Problem
+from alertsvc.http import attempts, edge
 from alertsvc.services import accounts
+from alertsvc.services.accounts import Identity
+from alertsvc.services.inputs.accounts import Credentials, SignUp
 from alertsvc.web import forms
+from alertsvc.web.errors import INVALID, WHOLE_FORM, Explained, Refusal, run
 from alertsvc.web.session import (
     current_parent,
     log_in,
@@ -24,12 +25,41 @@ from alertsvc.web.session import (
 
 blueprint = Blueprint("parent_auth", __name__)
 
-# A form sent back with mistakes to correct.
-INVALID = 422
+EMAIL_TAKEN: Explained = {
+    accounts.EmailTakenError: (
+        "email",
+        "There is already an account with this email. Log in instead?",
+    )
+}
+WRONG_LOGIN: Explained = {
+    accounts.WrongPasswordError: (
+        WHOLE_FORM,
+        "That email and password don't match an account. Check both and try again.",
+    )
+}
+WRONG_PASSWORD: Explained = {
+    accounts.WrongPasswordError: ("current_password", "That is not your current password.")
+}
+CREDENTIALS = {"email": "email", "password": "password"}
 
 
 def _home() -> str:
     return url_for("parent_home.home")
+
+
+def _signed_in(identity: Identity, target: str) -> Response:
+    """A redirect to `target` that carries a new session for `identity`; the caller commits."""
+    response = redirect(target)
+    log_in(response, identity)
+    return response
+
+
+def _sign_up(data: SignUp) -> Response:
+    passwords = edge.runtime().passwords
+    identity = accounts.register_parent(
+        edge.db(), data.email, data.password, edge.now(), passwords=passwords
+    )
+    return _signed_in(identity, _home())
 
 
 @blueprint.route("/signup", methods=["GET", "POST"])
@@ -38,23 +68,17 @@ def signup() -> ResponseReturnValue:
     if current_parent() is not None:
         return redirect(_home())
     form = forms.SignUpForm()
-    if form.validate_on_submit():
-        data = forms.check(form, SignUp, {"email": "email", "password": "password"})
-        if data is not None:
-            session = edge.db()
-            try:
-                identity = accounts.register_parent(session, data.email, data.password, edge.now())
-            except accounts.EmailTakenError:
-                form.email.errors.append(
-                    "There is already an account with this email. Log in instead?"
-                )
-            else:
-                response = redirect(_home())
-                log_in(response, identity)
-                session.commit()
-                flash("Welcome! Your account is ready.", "success")
-                return response
+    if form.validate_on_submit() and (data := forms.check(form, SignUp, CREDENTIALS)):
+        response = run(lambda: _sign_up(data), EMAIL_TAKEN)
+        if not isinstance(response, Refusal):
+            flash("Welcome! Your account is ready.", "success")
+            return response
+        return _page("parent/signup.html", form, response)
     return _page("parent/signup.html", form)
+
+
+def _log_in(data: Credentials, target: str) -> Response:
+    return _signed_in(attempts.authenticate(data.email, data.password), target)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -64,26 +88,13 @@ def login() -> ResponseReturnValue:
     if current_parent() is not None and request.method == "GET":
         return redirect(next_url or _home())
     form = forms.LogInForm()
-    if form.validate_on_submit():
-        data = forms.check(form, Credentials, {"email": "email", "password": "password"})
-        if data is not None:
-            try:
-                keys = guard_failures("login", data.email)
-            except Problem as problem:
-                return _too_many_attempts("parent/login.html", form, problem)
-            session = edge.db()
-            identity = accounts.authenticate(session, data.email, data.password)
-            if identity is None:
-                note_failure(keys)
-                form.form_errors.append(
-                    "That email and password don't match an account. Check both and try again."
-                )
-            else:
-                response = redirect(next_url or _home())
-                log_in(response, identity)
-                session.commit()
-                return response
-    return _page("parent/login.html", form, next_url=next_url)
+    refusal = None
+    if form.validate_on_submit() and (data := forms.check(form, Credentials, CREDENTIALS)):
+        response = run(lambda: _log_in(data, next_url or _home()), WRONG_LOGIN)
+        if not isinstance(response, Refusal):
+            return response
+        refusal = response
+    return _page("parent/login.html", form, refusal, next_url=next_url)
 
 
 @blueprint.post("/logout")
@@ -96,51 +107,42 @@ def logout() -> ResponseReturnValue:
     return response
 
 
+def _change_password(parent: Identity, current: str, new: str) -> Response:
+    attempts.authenticate(parent.email, current)
+    # set_password ends every session and token; this browser gets a new one.
+    passwords = edge.runtime().passwords
+    accounts.set_password(edge.db(), parent.parent_id, new, passwords=passwords)
+    return _signed_in(parent, _home())
+
+
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> ResponseReturnValue:
     """Change the password; every other session and API token ends."""
     parent = logged_in_parent()
     form = forms.PasswordForm()
-    if form.validate_on_submit():
-        current = forms.check(form, forms.CurrentPassword, {"password": "current_password"})
-        new = forms.check(form, forms.NewPassword, {"password": "new_password"})
-        if current is not None and new is not None:
-            try:
-                keys = guard_failures("login", parent.email)
-            except Problem as problem:
-                return _too_many_attempts("parent/password.html", form, problem)
-            session = edge.db()
-            if accounts.authenticate(session, parent.email, current.password) is None:
-                note_failure(keys)
-                form.current_password.errors.append("That is not your current password.")
-            else:
-                # set_password ends every session and token; this browser gets a new one.
-                accounts.set_password(session, parent.parent_id, new.password)
-                response = redirect(_home())
-                log_in(response, parent)
-                session.commit()
-                flash(
-                    "Your password is changed. Every other browser and app was logged out.",
-                    "success",
-                )
-                return response
-    return _page("parent/password.html", form)
+    if not form.validate_on_submit():
+        return _page("parent/password.html", form)
+    current = forms.check(form, forms.CurrentPassword, {"password": "current_password"})
+    new = forms.check(form, forms.NewPassword, {"password": "new_password"})
+    if current is None or new is None:
+        return _page("parent/password.html", form)
+    response = run(lambda: _change_password(parent, current.password, new.password), WRONG_PASSWORD)
+    if isinstance(response, Refusal):
+        return _page("parent/password.html", form, response)
+    flash("Your password is changed. Every other browser and app was logged out.", "success")
+    return response
 
 
-def _page(template: str, form: Any, **context: object) -> ResponseReturnValue:
-    status = INVALID if form.errors else 200
-    return render_template(
+def _page(
+    template: str, form: Any, refusal: Refusal | None = None, **context: object
+) -> ResponseReturnValue:
+    """The form with its mistakes: the fields' own, and those of a refused use case."""
+    for name, message in (refusal.errors if refusal else {}).items():
+        (form[name].errors if name else form.form_errors).append(message)
+    html = render_template(
         template, form=form, password_min_length=forms.password_min_length(), **context
-    ), status
-
-
-def _too_many_attempts(template: str, form: Any, problem: Problem) -> Response:
-    if problem.status != 429:
-        raise problem
-    wait = problem.headers.get("Retry-After", "60")
-    form.form_errors.append(
-        f"Too many attempts. To keep the account safe, please wait {wait} seconds and try again."
     )
-    html = render_template(template, form=form, password_min_length=forms.password_min_length())
-    return Response(html, status=429, headers={"Retry-After": wait})
+    if refusal is not None:
+        return html, refusal.status, refusal.headers
+    return html, INVALID if form.errors else 200

@@ -8,22 +8,18 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
-from alertsvc import edge
-from alertsvc.api.schedules import ExceptionIn
-from alertsvc.db.repositories import TeenView
 from alertsvc.domain.calendar import DayReason
-from alertsvc.domain.schedule import ExceptionKind, InvalidFieldsError
-from alertsvc.services import calendar_import, schedules, teens
-from alertsvc.services.schedules import PreviewClockChange, PreviewDay
-from alertsvc.web.parent.common import (
-    INVALID,
-    Errors,
-    blank_to_none,
-    field_errors,
-    owned_teen,
-    validate,
-)
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.http import edge
+from alertsvc.services import calendar_import, schedules
+from alertsvc.services.calendar_import import CalendarFormatError
+from alertsvc.services.inputs.exceptions import ExceptionIn
+from alertsvc.services.schedules import ExceptionRecord, PreviewClockChange, PreviewDay
+from alertsvc.services.teens import TeenView
+from alertsvc.web.errors import INVALID, Errors, Refusal, run
+from alertsvc.web.parent.common import blank_to_none, form_input, owned_teen
 from alertsvc.web.parent.timetable import WEEKDAY_LABELS
 from alertsvc.web.session import login_required
 
@@ -88,10 +84,9 @@ def month_weeks(days: list[PreviewDay], today: date) -> list[list[DayCell | None
 
 def _month(teen: TeenView) -> list[list[DayCell | None]] | None:
     now = edge.now()
-    try:
-        days = schedules.preview(edge.db(), teen, None, MONTH_DAYS, now)
-    except teens.NotFoundError:
+    if schedules.find_schedule(edge.db(), teen) is None:
         return None
+    days = schedules.preview(edge.db(), teen, None, MONTH_DAYS, now)
     return month_weeks(days, days[0].day if days else now.date())
 
 
@@ -120,13 +115,8 @@ def calendar(teen_id: str) -> ResponseReturnValue:
     return _page(teen, {"kind": "no_school"}, {})
 
 
-@blueprint.post("/teens/<teen_id>/exceptions")
-@login_required
-def add_exception(teen_id: str) -> ResponseReturnValue:
-    """Add a day or range off, or different hours; nothing is saved if a field is wrong."""
-    teen = owned_teen(teen_id)
-    form = request.form
-    values: dict[str, Any] = {key: form.get(key, "") for key in form if key != "csrf_token"}
+def _exception_body(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The form as the API's exception body (blank window rows left out)."""
     kind = form.get("kind", "")
     windows = []
     for row in range(EXCEPTION_ROWS):
@@ -134,37 +124,33 @@ def add_exception(teen_id: str) -> ResponseReturnValue:
         end = form.get(f"windows[{row}].end", "").strip()
         if start or end:
             windows.append({"start": start, "end": end})
-    body = {
-        "first_day": form.get("first_day", "").strip(),
-        "last_day": (form.get("last_day", "").strip() or form.get("first_day", "").strip()),
+    first_day = form.get("first_day", "").strip()
+    return {
+        "first_day": first_day,
+        "last_day": form.get("last_day", "").strip() or first_day,
         "kind": kind,
         "windows": windows if kind == "custom_hours" else None,
         "note": blank_to_none(form.get("note")),
     }
-    data, errors = validate(ExceptionIn, body)
-    if data is not None:
-        session = edge.db()
-        try:
-            schedules.add_exception(
-                session,
-                teen,
-                first_day=data.first_day,
-                last_day=data.last_day,
-                kind=ExceptionKind(data.kind),
-                windows=None if data.windows is None else [(w.start, w.end) for w in data.windows],
-                note=data.note,
-                now=edge.now(),
-            )
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
-            flash("The exception is added: see it in the month view below.", "success")
-            return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
-    if "windows" in errors:
-        errors.setdefault("windows[0].start", errors.pop("windows"))
-    return _page(teen, values, errors, INVALID)
+
+
+def _add_exception(teen: TeenView, body: dict[str, Any]) -> ExceptionRecord:
+    exception = form_input(ExceptionIn, body).to_exception()
+    return schedules.add_exception(edge.db(), teen, exception, edge.now())
+
+
+@blueprint.post("/teens/<teen_id>/exceptions")
+@login_required
+def add_exception(teen_id: str) -> ResponseReturnValue:
+    """Add a day or range off, or different hours; nothing is saved if a field is wrong."""
+    teen = owned_teen(teen_id)
+    values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
+    body = _exception_body(request.form)
+    added = run(lambda: _add_exception(teen, body), renamed={"windows": "windows[0].start"})
+    if isinstance(added, Refusal):
+        return _page(teen, values, added.errors, INVALID)
+    flash("The exception is added: see it in the month view below.", "success")
+    return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
 
 
 @blueprint.post("/teens/<teen_id>/exceptions/<exception_id>/delete")
@@ -172,26 +158,43 @@ def add_exception(teen_id: str) -> ResponseReturnValue:
 def delete_exception(teen_id: str, exception_id: str) -> ResponseReturnValue:
     """Remove one exception; the regular week applies again on its dates."""
     teen = owned_teen(teen_id)
-    session = edge.db()
-    try:
-        schedules.delete_exception(session, teen, exception_id)
-    except teens.NotFoundError:
-        flash("That exception was already removed.", "info")
+    removed = run(
+        lambda: schedules.delete_exception(edge.db(), teen, exception_id),
+        {schedules.ExceptionNotFoundError: ("exception", "That exception was already removed.")},
+    )
+    if isinstance(removed, Refusal):
+        flash(removed.errors["exception"], "info")
     else:
-        session.commit()
         flash("The exception is removed.", "success")
     return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
 
 
-def _import_problems(exc: InvalidFieldsError) -> str:
-    """`Nothing was imported: VEVENT[3].SUMMARY must not contain …` for the form."""
-    shown = [
-        f"{e.field.removeprefix(calendar_import.FIELD_PREFIX + '.')} {e.message}"
-        for e in exc.errors[:3]
-    ]
-    more = len(exc.errors) - len(shown)
+def _import_errors(refusal: Refusal) -> Errors:
+    """What the form says of a file that was not imported."""
+    error = refusal.error
+    if isinstance(error, CalendarFormatError):
+        return {"calendar": f"This file could not be read as a calendar: {error.reason}."}
+    if not isinstance(error, InvalidFieldsError) or "calendar" in refusal.errors:
+        return refusal.errors  # the upload itself is missing or too large
+    prefix = calendar_import.FIELD_PREFIX + "."
+    shown = [f"{e.field.removeprefix(prefix)} {e.message}" for e in error.errors[:3]]
+    more = len(error.errors) - len(shown)
     tail = f" (and {more} more)" if more > 0 else ""
-    return f"Nothing was imported: {'; '.join(shown)}{tail}. Fix the file and import it again."
+    message = f"Nothing was imported: {'; '.join(shown)}{tail}. Fix the file and import it again."
+    return {"calendar": message}
+
+
+def _upload() -> bytes:
+    """The uploaded calendar file, or `InvalidFieldsError` naming `calendar`."""
+    upload = request.files.get("calendar")
+    data = upload.read(ICS_LIMIT + 1) if upload is not None else b""
+    if not data:
+        message = "Choose a calendar file (.ics) to import."
+    elif len(data) > ICS_LIMIT:
+        message = "This file is larger than 1 MB. Export a shorter date range."
+    else:
+        return data
+    raise InvalidFieldsError([FieldError("calendar", message)])
 
 
 @blueprint.post("/teens/<teen_id>/calendar-file")
@@ -199,30 +202,13 @@ def _import_problems(exc: InvalidFieldsError) -> str:
 def import_file(teen_id: str) -> ResponseReturnValue:
     """Import a school calendar file: all-day events become days off."""
     teen = owned_teen(teen_id)
-    upload = request.files.get("calendar")
-    data = upload.read(ICS_LIMIT + 1) if upload is not None else b""
-    errors: Errors = {}
-    if not data:
-        errors["calendar"] = "Choose a calendar file (.ics) to import."
-    elif len(data) > ICS_LIMIT:
-        errors["calendar"] = "This file is larger than 1 MB. Export a shorter date range."
-    else:
-        session = edge.db()
-        try:
-            result = calendar_import.import_calendar(session, teen, data, edge.now())
-        except calendar_import.CalendarFormatError as exc:
-            session.rollback()
-            errors["calendar"] = f"This file could not be read as a calendar: {exc}."
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors["calendar"] = _import_problems(exc)
-        else:
-            session.commit()
-            flash(
-                f"Calendar imported: {result.imported} new days off, {result.updated} updated, "
-                f"{result.skipped} skipped (events that are not whole days, or not within the "
-                "past month and the next 400 days). They are marked 'from calendar file' below.",
-                "success",
-            )
-            return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
-    return _page(teen, {"kind": "no_school"}, errors, INVALID)
+    result = run(lambda: calendar_import.import_calendar(edge.db(), teen, _upload(), edge.now()))
+    if isinstance(result, Refusal):
+        return _page(teen, {"kind": "no_school"}, _import_errors(result), INVALID)
+    flash(
+        f"Calendar imported: {result.imported} new days off, {result.updated} updated, "
+        f"{result.skipped} skipped (events that are not whole days, or not within the "
+        "past month and the next 400 days). They are marked 'from calendar file' below.",
+        "success",
+    )
+    return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))

@@ -1,68 +1,60 @@
-"""What every teen page shares: the guardian check, validation through the API's models,
-and the teen's local time for display."""
+"""What every teen page shares: the guardian check, form values read by the shared input
+models (worded for people), and the teen's local time for display."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from alertsvc import edge
-from alertsvc.api.problems import not_found
-from alertsvc.db.repositories import TeenView
 from alertsvc.domain.calendar import to_local, zone_named
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import teens
+from alertsvc.services.inputs import error_path
+from alertsvc.services.teens import TeenView
+from alertsvc.web.errors import sentence
 from alertsvc.web.session import logged_in_parent
 
 M = TypeVar("M", bound=BaseModel)
-
-# A form sent back with mistakes to correct (as on the log-in pages).
-INVALID = 422
-
-Errors = dict[str, str]
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 def owned_teen(teen_id: str) -> TeenView:
-    """The teen if the logged-in parent is a guardian; a 404 page otherwise (no leak)."""
+    """The teen if the logged-in parent is a guardian; `TeenNotFoundError` (a 404 page, no
+    leak) otherwise."""
+    return teens.teen_for_parent(edge.db(), logged_in_parent().parent_id, teen_id)
+
+
+def form_input(model: type[M], data: Mapping[str, Any]) -> M:
+    """Form values as the shared input model, or `InvalidFieldsError` worded for the form."""
     try:
-        return teens.teen_for_parent(edge.db(), logged_in_parent().parent_id, teen_id)
-    except teens.TeenNotFoundError:
-        raise not_found("teen") from None
-
-
-def json_path(loc: Sequence[int | str]) -> str:
-    """A pydantic error location as the API names fields: `weekly.mon[0].end`."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path
-
-
-def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, Errors]:
-    """The API model's verdict on form values: the model, or messages by field path."""
-    try:
-        return model.model_validate(data), {}
+        return model.model_validate(data)
     except ValidationError as exc:
-        errors: Errors = {}
-        for error in exc.errors(include_url=False):
-            path = json_path(error["loc"])
-            errors.setdefault(path, _message(error["type"], error["msg"], error.get("input")))
-        return None, errors
+        raise InvalidFieldsError(
+            [
+                FieldError(error_path(e["loc"]), _message(e["type"], e["msg"], e.get("input")))
+                for e in exc.errors(include_url=False)
+            ]
+        ) from None
 
 
-def field_errors(found: Sequence[FieldError]) -> Errors:
-    """A service's `InvalidFieldsError` as messages by field path."""
-    errors: Errors = {}
-    for error in found:
-        errors.setdefault(error.field, _sentence(error.message))
-    return errors
+def both_valid(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Both values, or one `InvalidFieldsError` with the field errors of both."""
+    errors: list[FieldError] = []
+    values: list[Any] = []
+    for read in (first, second):
+        try:
+            values.append(read())
+        except InvalidFieldsError as exc:
+            errors += exc.errors
+    if errors:
+        raise InvalidFieldsError(errors)
+    return values[0], values[1]
 
 
 def _message(kind: str, message: str, value: object) -> str:
@@ -72,17 +64,7 @@ def _message(kind: str, message: str, value: object) -> str:
         return "Enter a whole number."
     if kind == "date_format":
         return "Enter a date (YYYY-MM-DD)."
-    return _sentence(message)
-
-
-def _sentence(message: str) -> str:
-    text = message.strip()
-    if not text:
-        return text
-    if text.startswith(("must", "is ", "needs", "should", "may", "the ", "overlaps")):
-        text = "This " + text if not text.startswith("the ") else text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
+    return sentence(message)
 
 
 def local(instant: datetime | None, teen: TeenView) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import reports, teens
 from alertsvc.web.parent.common import field_label
 from alertsvc.web.session import logged_in_parent, login_required

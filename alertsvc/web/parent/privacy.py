@@ -7,9 +7,10 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
+from alertsvc.http import edge
 from alertsvc.services import privacy, teens
-from alertsvc.web.parent.common import INVALID, owned_teen
+from alertsvc.web.errors import INVALID, run
+from alertsvc.web.parent.common import owned_teen
 from alertsvc.web.session import login_required
 
 blueprint = Blueprint("parent_privacy", __name__)
@@ -47,8 +48,6 @@ def delete(teen_id: str) -> ResponseReturnValue:
         return render_template(
             "parent/privacy.html", teen=teen, errors=errors, typed=typed
         ), INVALID
-    session = edge.db()
-    teens.delete_teen(session, teen)
-    session.commit()
+    run(lambda: teens.delete_teen(edge.db(), teen))
     flash(f"{teen.nickname} and everything stored about them is deleted.", "success")
     return redirect(url_for("parent_home.home"))

@@ -1,5 +1,5 @@
 """The schedule editor: weekly windows, term, holidays and the nudge policy, with the week
-drawn as a timetable. Validation is the API's (ScheduleIn, then the schedule service)."""
+drawn as a timetable. Validation is the API's (ScheduleIn and its conversion)."""
 
 from __future__ import annotations
 
@@ -10,27 +10,21 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from alertsvc import edge
-from alertsvc.api.schedules import ScheduleIn
-from alertsvc.db.repositories import TeenView
 from alertsvc.domain.schedule import (
     MAX_WINDOWS_PER_DAY,
     POLICY_BOUNDS,
     WEEKDAYS,
-    InvalidFieldsError,
     Policy,
     Schedule,
     format_hhmm,
 )
+from alertsvc.http import edge
 from alertsvc.services import schedules, teens
-from alertsvc.web.parent.common import (
-    INVALID,
-    Errors,
-    blank_to_none,
-    field_errors,
-    owned_teen,
-    validate,
-)
+from alertsvc.services.inputs.schedules import ScheduleIn
+from alertsvc.services.inputs.teens import check_place
+from alertsvc.services.teens import TeenView
+from alertsvc.web.errors import INVALID, Errors, Refusal, run
+from alertsvc.web.parent.common import blank_to_none, both_valid, form_input, owned_teen
 from alertsvc.web.parent.timetable import WEEKDAY_NAMES, draw
 from alertsvc.web.session import login_required
 
@@ -64,13 +58,6 @@ POLICY_HELP = {
 
 _WINDOW_PATH = re.compile(r"weekly\.(\w+)\[(\d+)\](.*)")
 EXTRA_ROWS = 1
-
-
-def _schedule_or_none(teen: TeenView) -> Schedule | None:
-    try:
-        return schedules.get_schedule(edge.db(), teen)
-    except teens.NotFoundError:
-        return None
 
 
 def _values_of(schedule: Schedule | None, teen: TeenView) -> tuple[dict[str, Any], dict[str, int]]:
@@ -158,12 +145,29 @@ def _to_form_paths(errors: Errors, origins: dict[str, dict[int, int]]) -> Errors
     return mapped
 
 
+def _save(teen: TeenView, body: dict[str, Any], form: MultiDict[str, str]) -> Schedule:
+    """Save the schedule and the holiday place, checked together, or nothing."""
+    country = blank_to_none(form.get("country"))
+    subdivision = blank_to_none(form.get("subdivision"))
+    data, place = both_valid(
+        lambda: form_input(ScheduleIn, body),
+        lambda: check_place(teen.timezone, country, subdivision),
+    )
+    session = edge.db()
+    schedule = schedules.put_schedule(session, teen, data.to_schedule(), edge.now())
+    if (place.country, place.subdivision) != (teen.country, teen.subdivision):
+        teens.update_teen(
+            session, teen, {"country": place.country, "subdivision": place.subdivision}
+        )
+    return schedule
+
+
 @blueprint.route("/teens/<teen_id>/schedule", methods=["GET", "POST"])
 @login_required
 def edit(teen_id: str) -> ResponseReturnValue:
     """Show the editor and the timetable; save the whole schedule at once, or nothing."""
     teen = owned_teen(teen_id)
-    saved = _schedule_or_none(teen)
+    saved = schedules.find_schedule(edge.db(), teen)
     if request.method == "GET":
         values, rows = _values_of(saved, teen)
         return _page(teen, saved, values, rows, {})
@@ -172,41 +176,12 @@ def edit(teen_id: str) -> ResponseReturnValue:
     if adding in rows:  # "Add a window" re-shows the form with one more row, saving nothing
         rows[adding] = min(rows[adding] + 1, MAX_WINDOWS_PER_DAY)
         return _page(teen, saved, values, rows, {})
-    data, errors = validate(ScheduleIn, body)
-    country = blank_to_none(request.form.get("country"))
-    subdivision = blank_to_none(request.form.get("subdivision"))
-    try:
-        place = teens.check_place(teen.timezone, country, subdivision)
-    except InvalidFieldsError as exc:
-        errors.update(field_errors(exc.errors))
-        place = None
-    session = edge.db()
-    if data is not None and place is not None:
-        try:
-            schedule = schedules.put_schedule(
-                session,
-                teen,
-                weekly={
-                    name: [(w.start, w.end) for w in getattr(data.weekly, name)]
-                    for name in WEEKDAYS
-                },
-                term=None if data.term is None else (data.term.first_day, data.term.last_day),
-                observe_public_holidays=data.observe_public_holidays,
-                policy=data.policy.model_dump(),
-                now=edge.now(),
-            )
-            if (place.country, place.subdivision) != (teen.country, teen.subdivision):
-                teens.update_teen(
-                    session, teen, {"country": place.country, "subdivision": place.subdivision}
-                )
-        except InvalidFieldsError as exc:
-            errors.update(field_errors(exc.errors))
-        else:
-            session.commit()
-            flash(f"Saved. The timetable below shows version {schedule.version}.", "success")
-            return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
-    session.rollback()
-    return _page(teen, saved, values, rows, _to_form_paths(errors, origins), INVALID)
+    schedule = run(lambda: _save(teen, body, request.form))
+    if isinstance(schedule, Refusal):
+        errors = _to_form_paths(schedule.errors, origins)
+        return _page(teen, saved, values, rows, errors, INVALID)
+    flash(f"Saved. The timetable below shows version {schedule.version}.", "success")
+    return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
 
 
 def _page(

@@ -5,20 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from alertsvc import edge
-from alertsvc.api.teens import GuardianIn, TeenIn, TeenPatchIn
-from alertsvc.db.repositories import TeenView
-from alertsvc.domain.schedule import InvalidFieldsError
+from alertsvc.http import edge
 from alertsvc.services import pairing, reports, teens
-from alertsvc.web.parent.common import (
-    INVALID,
-    Errors,
-    blank_to_none,
-    field_errors,
-    local_text,
-    owned_teen,
-    validate,
-)
+from alertsvc.services.inputs.teens import GuardianIn, TeenIn, TeenPatchIn
+from alertsvc.services.teens import Guardian, TeenView
+from alertsvc.web.errors import INVALID, Errors, Explained, Refusal, run
+from alertsvc.web.parent.common import blank_to_none, form_input, local_text, owned_teen
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_teens", __name__)
@@ -35,6 +27,13 @@ SUGGESTED_ZONES = (
     "Asia/Tokyo",
     "Australia/Sydney",
 )
+GUARDIAN_ERRORS: Explained = {
+    teens.AlreadyGuardianError: ("email", "This parent is already a guardian of this teen."),
+    teens.ParentNotFoundError: (
+        "email",
+        "No parent account uses this email. Ask them to sign up first, then invite them again.",
+    ),
+}
 
 
 def _teen_values() -> dict[str, str | None]:
@@ -55,6 +54,12 @@ def _teen_form(
     ), status
 
 
+def _create_teen(values: dict[str, str | None]) -> TeenView:
+    data = form_input(TeenIn, values)
+    parent_id = logged_in_parent().parent_id
+    return teens.create_teen(edge.db(), parent_id, **data.model_dump(), now=edge.now())
+
+
 @blueprint.route("/teens/new", methods=["GET", "POST"])
 @login_required
 def new_teen() -> ResponseReturnValue:
@@ -62,27 +67,11 @@ def new_teen() -> ResponseReturnValue:
     if request.method == "GET":
         return _teen_form("parent/teen_form.html", {"timezone": "America/New_York"}, {})
     values = _teen_values()
-    data, errors = validate(TeenIn, values)
-    if data is not None:
-        session = edge.db()
-        try:
-            teen = teens.create_teen(
-                session,
-                logged_in_parent().parent_id,
-                nickname=data.nickname,
-                timezone=data.timezone,
-                country=data.country,
-                subdivision=data.subdivision,
-                now=edge.now(),
-            )
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
-            flash(f"{teen.nickname} is added. Next: describe the school week.", "success")
-            return redirect(url_for("parent_schedule.edit", teen_id=teen.id))
-    return _teen_form("parent/teen_form.html", values, errors)
+    teen = run(lambda: _create_teen(values))
+    if isinstance(teen, Refusal):
+        return _teen_form("parent/teen_form.html", values, teen.errors)
+    flash(f"{teen.nickname} is added. Next: describe the school week.", "success")
+    return redirect(url_for("parent_schedule.edit", teen_id=teen.id))
 
 
 @blueprint.get("/teens/<teen_id>")
@@ -107,6 +96,10 @@ def _teen_page(found: TeenView, errors: Errors, status: int, **context: object) 
     ), status
 
 
+def _update_teen(found: TeenView, values: dict[str, str | None]) -> TeenView:
+    return teens.update_teen(edge.db(), found, form_input(TeenPatchIn, values).model_dump())
+
+
 @blueprint.route("/teens/<teen_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_teen(teen_id: str) -> ResponseReturnValue:
@@ -121,19 +114,16 @@ def edit_teen(teen_id: str) -> ResponseReturnValue:
         }
         return _teen_form("parent/teen_form.html", values, {}, teen=found)
     values = _teen_values()
-    data, errors = validate(TeenPatchIn, values)
-    if data is not None:
-        session = edge.db()
-        try:
-            updated = teens.update_teen(session, found, data.model_dump())
-        except InvalidFieldsError as exc:
-            session.rollback()
-            errors = field_errors(exc.errors)
-        else:
-            session.commit()
-            flash(f"{updated.nickname}'s details are saved.", "success")
-            return redirect(url_for("parent_teens.teen", teen_id=found.id))
-    return _teen_form("parent/teen_form.html", values, errors, teen=found)
+    updated = run(lambda: _update_teen(found, values))
+    if isinstance(updated, Refusal):
+        return _teen_form("parent/teen_form.html", values, updated.errors, teen=found)
+    flash(f"{updated.nickname}'s details are saved.", "success")
+    return redirect(url_for("parent_teens.teen", teen_id=found.id))
+
+
+def _add_guardian(found: TeenView, email: str) -> Guardian:
+    data = form_input(GuardianIn, {"email": email})
+    return teens.add_guardian(edge.db(), found, data.email, edge.now())
 
 
 @blueprint.post("/teens/<teen_id>/guardians")
@@ -142,25 +132,11 @@ def add_guardian(teen_id: str) -> ResponseReturnValue:
     """Invite a co-parent by the email of their existing account."""
     found = owned_teen(teen_id)
     email = request.form.get("email", "").strip()
-    data, errors = validate(GuardianIn, {"email": email})
-    if data is not None:
-        session = edge.db()
-        try:
-            guardian = teens.add_guardian(session, found, data.email, edge.now())
-        except teens.AlreadyGuardianError:
-            errors = {"email": "This parent is already a guardian of this teen."}
-        except teens.NotFoundError:
-            errors = {
-                "email": "No parent account uses this email. Ask them to sign up first, "
-                "then invite them again."
-            }
-        else:
-            session.commit()
-            flash(
-                f"{guardian.email} can now see and change {found.nickname}'s settings.", "success"
-            )
-            return redirect(url_for("parent_teens.teen", teen_id=found.id))
-    return _teen_page(found, errors, INVALID, guardian_email=email)
+    guardian = run(lambda: _add_guardian(found, email), GUARDIAN_ERRORS)
+    if isinstance(guardian, Refusal):
+        return _teen_page(found, guardian.errors, INVALID, guardian_email=email)
+    flash(f"{guardian.email} can now see and change {found.nickname}'s settings.", "success")
+    return redirect(url_for("parent_teens.teen", teen_id=found.id))
 
 
 @blueprint.post("/teens/<teen_id>/pairing-code")
@@ -168,9 +144,7 @@ def add_guardian(teen_id: str) -> ResponseReturnValue:
 def pair(teen_id: str) -> ResponseReturnValue:
     """A single-use code to type into the teen's app, shown large with its expiry."""
     found = owned_teen(teen_id)
-    session = edge.db()
-    issued = pairing.issue_code(session, found.id, edge.now())
-    session.commit()
+    issued = run(lambda: pairing.issue_code(edge.db(), found.id, edge.now()))
     return _teen_page(found, {}, 200, code=issued)
 
 
@@ -179,9 +153,7 @@ def pair(teen_id: str) -> ResponseReturnValue:
 def revoke(teen_id: str, device_id: str) -> ResponseReturnValue:
     """Unpair a device: its token stops working at once."""
     found = owned_teen(teen_id)
-    session = edge.db()
-    if pairing.revoke_device(session, found.id, device_id):
-        session.commit()
+    if run(lambda: pairing.revoke_device(edge.db(), found.id, device_id)):
         flash("The device is unpaired. It gets no more reminders.", "success")
     else:
         flash("That device was already unpaired.", "info")

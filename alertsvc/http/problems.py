@@ -8,7 +8,16 @@ from typing import Any
 import orjson
 from flask import Response
 
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import (
+    ConflictError,
+    FieldError,
+    InvalidFieldsError,
+    NotAuthenticatedError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceError,
+    UnavailableError,
+)
 
 PROBLEM_TYPE_BASE = "https://alertsvc.dev/problems/"
 
@@ -78,3 +87,25 @@ def too_many(retry_after: int) -> Problem:
         f"Too many attempts; try again in {retry_after} s.",
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def unavailable(detail: str, retry_after: int) -> Problem:
+    return Problem(503, "Service unavailable", detail, headers={"Retry-After": str(retry_after)})
+
+
+def problem_for(error: ServiceError) -> Problem:
+    """The one mapping from a use case's failure to an answer."""
+    match error:
+        case InvalidFieldsError():
+            return validation_problem(error.errors)
+        case NotFoundError():
+            return not_found(error.what)
+        case NotAuthenticatedError():
+            return unauthorized(str(error))
+        case ConflictError():
+            return conflict(str(error))
+        case RateLimitedError():
+            return too_many(error.retry_after)
+        case UnavailableError():
+            return unavailable(str(error), error.retry_after)
+    return Problem(500, "Internal server error", "Something went wrong on our side.")

@@ -7,17 +7,16 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from alertsvc import edge
-from alertsvc.api.problems import Problem, not_found, validation_problem
-from alertsvc.db.teen_state import StateConflictError
-from alertsvc.domain.schedule import FieldError
+from alertsvc.domain.errors import FieldError, ServiceError
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, has_control_character, printable_key
+from alertsvc.http import edge
+from alertsvc.http.problems import Problem, not_found, problem_for, validation_problem
 
 log = logging.getLogger("alertsvc")
 access_log = logging.getLogger("alertsvc.access")
@@ -59,11 +58,10 @@ def wants_json() -> bool:
 
 
 def _render(problem: Problem) -> Response:
-    if wants_json():
+    render_page = current_app.extensions.get("alertsvc.problem_page")
+    if wants_json() or render_page is None:
         return problem.response()
-    from alertsvc.web.errors import render_problem_page
-
-    return render_problem_page(problem)
+    return render_page(problem)  # type: ignore[no-any-return]
 
 
 def _problem(problem: Problem) -> Response:
@@ -80,6 +78,10 @@ def _http_error(exc: HTTPException) -> Response:
     return response
 
 
+def _service_error(exc: ServiceError) -> Response:
+    return _render(problem_for(exc))
+
+
 def _database_down(exc: Exception) -> Response:
     # The error's type and SQLSTATE only: its text may quote the statement's values.
     cause = getattr(exc, "orig", None) or exc
@@ -94,19 +96,6 @@ def _database_down(exc: Exception) -> Response:
             "Service unavailable",
             "The database is unreachable right now; try again shortly.",
             headers={"Retry-After": "5"},
-        )
-    )
-
-
-def _contended(_exc: StateConflictError) -> Response:
-    # Other checks for the same teen won the compare-and-set every time: nothing was lost or
-    # doubled, the client just asks again in a moment. Never a 500 for contention.
-    return _render(
-        Problem(
-            503,
-            "Service unavailable",
-            "Too many checks for this teen at once; try again shortly.",
-            headers={"Retry-After": "1"},
         )
     )
 
@@ -188,9 +177,9 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_control_characters)
     app.after_request(_log_request)
     app.register_error_handler(Problem, _problem)
+    app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity)
-    app.register_error_handler(StateConflictError, _contended)
     for db_error in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(db_error, _database_down)
     app.register_error_handler(Exception, _unexpected)

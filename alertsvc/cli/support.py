@@ -1,14 +1,11 @@
-"""The `alertsvc` command: serve, worker, db upgrade, create-admin, demo.
-
-Every failure is one line on stderr that names the cause and the fix, with an exit code from
-`ExitCode`; never a traceback.
-"""
+"""What the `alertsvc` commands share: settings, opening the database, help texts, the
+admin's password and the demo's remembered tokens. Every failure is a `Failure`: one line
+naming the cause and the fix, and an `ExitCode`."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
@@ -17,12 +14,13 @@ from typing import TYPE_CHECKING, Literal
 import click
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from alertsvc import server
 from alertsvc.config import (
     DEFAULT_INSTANCE_PATH,
+    DEV_ENVIRONMENTS,
     MIN_SECRET_KEY_LENGTH,
     Settings,
     SettingsError,
@@ -58,18 +56,18 @@ class Failure(click.ClickException):
         self.code = int(exit_code)
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     click.echo(line)
 
 
-def _complain(line: str) -> None:
+def complain(line: str) -> None:
     click.echo(f"alertsvc: {' '.join(line.split())}", err=True)
 
 
 # --- what every command needs -----------------------------------------------------------
 
 
-def _settings() -> Settings:
+def settings_from_env() -> Settings:
     try:
         return Settings.from_env()
     except SettingsError as exc:
@@ -110,7 +108,7 @@ def _prepare_sqlite_folder(settings: Settings) -> None:
 
 def _reason(exc: DBAPIError) -> str:
     """The driver's reason, without libpq's preamble ("connection to server at ... failed:")."""
-    text = _first_line(exc.orig if exc.orig is not None else exc).rsplit(" failed: ", 1)[-1]
+    text = first_line(exc.orig if exc.orig is not None else exc).rsplit(" failed: ", 1)[-1]
     return text.removeprefix("FATAL:").strip()
 
 
@@ -128,7 +126,7 @@ def _unreachable(settings: Settings, exc: DBAPIError) -> Failure:
     return Failure(f"cannot use the database {database_label(settings)}: {reason}; {fix}")
 
 
-def _open_database(settings: Settings, *, schema: Literal["any", "exists", "head"]) -> Engine:
+def open_database(settings: Settings, *, schema: Literal["any", "exists", "head"]) -> Engine:
     """An engine on a reachable database whose schema is as `schema` asks: "any", "exists"
     (tables created; a schema behind or ahead only warns) or "head"."""
     from alertsvc.db.migrations import current_revision, head_revision
@@ -153,17 +151,17 @@ def _open_database(settings: Settings, *, schema: Literal["any", "exists", "head
     if schema == "head":
         engine.dispose()
         raise Failure(f"{message}; {upgrade} (or run the alertsvc that matches it)")
-    _complain(f"warning: {message}; /readyz answers 503 until `alertsvc db upgrade` has run")
+    complain(f"warning: {message}; /readyz answers 503 until `alertsvc db upgrade` has run")
     return engine
 
 
-def _now() -> datetime:
+def now() -> datetime:
     from alertsvc.clock import utc_now
 
     return utc_now()
 
 
-def _session(engine: Engine) -> Session:
+def session_on(engine: Engine) -> Session:
     from alertsvc.db.session import make_session_factory
 
     return make_session_factory(engine)()
@@ -204,7 +202,7 @@ _DATABASE_ENV = (
     "ALERTSVC_SECRET_KEY",
     "ALERTSVC_DB_TIMEOUT_SECONDS",
 )
-_EXIT_CODES = (
+EXIT_CODES = (
     "\b\nExit codes:\n"
     "  0    done\n"
     "  1    could not do it: database unreachable or not migrated, address in use,\n"
@@ -214,8 +212,8 @@ _EXIT_CODES = (
 )
 
 
-def _epilog(*names: str) -> str:
-    return _environment_help(*_DATABASE_ENV, *names) + "\n\n" + _EXIT_CODES
+def epilog(*names: str) -> str:
+    return _environment_help(*_DATABASE_ENV, *names) + "\n\n" + EXIT_CODES
 
 
 def _address(_ctx: click.Context, _param: click.Parameter, value: str) -> server.Address:
@@ -225,7 +223,7 @@ def _address(_ctx: click.Context, _param: click.Parameter, value: str) -> server
         raise click.BadParameter(str(exc)) from exc
 
 
-_BIND = click.option(
+BIND = click.option(
     "--bind",
     metavar="HOST:PORT",
     callback=_address,
@@ -236,134 +234,10 @@ _BIND = click.option(
     help="Where the server listens.",
 )
 
-_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=_CONTEXT, epilog=_EXIT_CODES)
-def cli() -> None:
-    """alertsvc: gentle, explainable school-hours reminders for teens' apps.
-
-    Every command reads its configuration from the environment (see each command's --help).
-    """
-
-
-# --- serve ----------------------------------------------------------------------------------
-
-
-@cli.command(
-    epilog=_epilog(
-        "ALERTSVC_DB_POOL_SIZE",
-        "ALERTSVC_RATE_LIMITS",
-        "ALERTSVC_RATE_LIMIT_FAILURES_PER_MINUTE",
-        "ALERTSVC_RATE_LIMIT_CHECKS_PER_MINUTE",
-        "ALERTSVC_RATE_LIMIT_STORAGE_URL",
-        "ALERTSVC_SECURE_COOKIES",
-        "ALERTSVC_PROXY_COUNT",
-    )
-)
-@_BIND
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=2,
-    envvar="ALERTSVC_WORKERS",
-    show_envvar=True,
-    show_default=True,
-    help="Server processes.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 256),
-    default=4,
-    envvar="ALERTSVC_THREADS",
-    show_envvar=True,
-    show_default=True,
-    help="Threads per process.",
-)
-@click.option(
-    "--demo",
-    is_flag=True,
-    help="For development (make run): once the address is known to be free, apply the "
-    "migrations, create the demo family (or keep the existing one) and print what to try.",
-)
-def serve(bind: server.Address, workers: int, threads: int, demo: bool) -> None:
-    """Run the HTTP server (gunicorn) until Ctrl-C or SIGTERM.
-
-    It checks first that the address is free and the database reachable, then prints the
-    database it uses and the URL it listens on.
-    """
-    settings = _settings()
-    try:
-        server.check_address(bind)
-    except server.AddressError as exc:
-        raise Failure(
-            f"{exc}; stop what listens there (another alertsvc serve or make run?) or choose "
-            "another address with --bind or ALERTSVC_BIND"
-        ) from exc
-    _say(f"alertsvc: database: {database_label(settings)}")
-    engine = _open_database(settings, schema="any" if demo else "exists")
-    try:
-        if demo:
-            from alertsvc.db.migrations import upgrade as migrate
-
-            migrate(settings.database_url)
-            _show_demo(settings, engine, bind)
-    finally:
-        engine.dispose()  # the workers open their own, after the fork
-
-    def ready(port: int) -> None:
-        url = bind.url(port)
-        _say(f"alertsvc: listening on {url} (pages: {url}/login); stop it with Ctrl-C")
-
-    server.serve(settings, bind=str(bind), workers=workers, threads=threads, on_ready=ready)
-
-
-# --- worker ---------------------------------------------------------------------------------
-
-
-@cli.command(epilog=_epilog("ALERTSVC_DB_POOL_SIZE", "ALERTSVC_RETENTION_DAYS"))
-def worker() -> None:
-    """Run the background jobs (retention, experiment roll-ups, guardrails) until Ctrl-C or
-    SIGTERM.
-
-    Start one or more: only one is active at a time, the others wait as standbys.
-    """
-    from alertsvc.worker import run_worker
-
-    settings = _settings()
-    _say(f"alertsvc: database: {database_label(settings)}")
-    _open_database(settings, schema="head").dispose()
-    run_worker(settings)
-
-
-# --- db upgrade -----------------------------------------------------------------------------
-
-
-@cli.group(context_settings=_CONTEXT)
-def db() -> None:
-    """Database commands."""
-
-
-@db.command(epilog=_epilog())
-def upgrade() -> None:
-    """Apply the database migrations (Alembic) up to the latest schema; safe to run again.
-
-    Run it once per deploy, before the new app processes start.
-    """
-    from alertsvc.db.migrations import head_revision
-    from alertsvc.db.migrations import upgrade as migrate
-
-    settings = _settings()
-    _open_database(settings, schema="any").dispose()
-    migrate(settings.database_url)
-    label = database_label(settings)
-    _say(f"alertsvc: database {label} is at the latest schema ({head_revision()})")
-
-
-# --- create-admin ---------------------------------------------------------------------------
-
-
-def _valid_email(text: str) -> str:
+def valid_email(text: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -392,7 +266,7 @@ def _checked_prompt_value(value: str) -> str:
     return value
 
 
-def _admin_password(email: str) -> str:
+def admin_password(email: str) -> str:
     """From ALERTSVC_ADMIN_PASSWORD, else a hidden prompt with confirmation."""
     from alertsvc.config import admin_password_from_env
 
@@ -415,48 +289,6 @@ def _admin_password(email: str) -> str:
         value_proc=_checked_prompt_value,
     )
     return value
-
-
-@cli.command("create-admin", epilog=_epilog(ADMIN_PASSWORD_ENV))
-@click.argument("email")
-@click.option(
-    "--reset-password",
-    is_flag=True,
-    help="If EMAIL already has an account: set its password (ending its sessions and tokens) "
-    "and make it an admin.",
-)
-def create_admin(email: str, reset_password: bool) -> None:
-    """Create an admin account for EMAIL (the password from a hidden prompt, or from
-    ALERTSVC_ADMIN_PASSWORD).
-
-    An existing account is never changed without --reset-password.
-    """
-    from alertsvc.services import accounts
-
-    address = _valid_email(email)
-    settings = _settings()
-    engine = _open_database(settings, schema="head")
-    try:
-        with _session(engine) as session:
-            existing = accounts.account_for_email(session, address)
-            if existing is not None and not reset_password:
-                role = "an admin" if existing.is_admin else "a parent"
-                raise Failure(
-                    f"{existing.email} already has an account ({role}); nothing was changed. "
-                    "Add --reset-password to set its password and make it an admin"
-                )
-            password = _admin_password(address)
-            identity = accounts.make_admin(
-                session, address, password, _now(), reset_password=reset_password
-            )
-            session.commit()
-    finally:
-        engine.dispose()
-    done = "its password was reset and it is an admin" if existing else "it is ready"
-    _say(f"alertsvc: admin {identity.email}: {done}")
-
-
-# --- demo -----------------------------------------------------------------------------------
 
 
 def _remembered_tokens(settings: Settings) -> DemoTokens | None:
@@ -482,18 +314,20 @@ def _remember_tokens(settings: Settings, tokens: DemoTokens) -> None:
     )
 
 
-def _show_demo(settings: Settings, engine: Engine, bind: server.Address) -> None:
+def show_demo(settings: Settings, engine: Engine, bind: server.Address) -> None:
     from alertsvc.services.demo import ensure_demo
 
-    with _session(engine) as session:
-        demo = ensure_demo(session, _now(), _remembered_tokens(settings))
+    with session_on(engine) as session:
+        demo = ensure_demo(session, now(), _remembered_tokens(settings))
         session.commit()
     _remember_tokens(settings, demo.tokens)
-    _say(demo.instructions(bind.url()))
+    say(demo.instructions(bind.url()))
     command = _command_path()
-    if settings.is_development:  # as under make; outside it a secret key would be required
+    if (
+        settings.environment in DEV_ENVIRONMENTS
+    ):  # as under make; outside it a secret key would be required
         command = f"ALERTSVC_ENV={settings.environment} {command}"
-    _say(f"\nThe alertsvc command: `{command} --help` lists what it does.")
+    say(f"\nThe alertsvc command: `{command} --help` lists what it does.")
 
 
 def _command_path() -> str:
@@ -505,66 +339,6 @@ def _command_path() -> str:
         return str(script)
 
 
-@cli.command(epilog=_epilog())
-@_BIND
-def demo(bind: server.Address) -> None:
-    """Create a demo family (a parent, a teen whose school is in session now, a paired
-    device), or keep the one from an earlier run, and print its logins, tokens and what to try.
-
-    Tokens that still work are printed again (they are remembered in the instance folder;
-    the database keeps only their digests); nothing is ever revoked.
-    """
-    settings = _settings()
-    engine = _open_database(settings, schema="head")
-    try:
-        _show_demo(settings, engine, bind)
-    finally:
-        engine.dispose()
-
-
-# --- the entry point ------------------------------------------------------------------------
-
-
-def _failed(message: str, code: ExitCode | int) -> int:
-    _complain(message)
-    return int(code)
-
-
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The `alertsvc` console script: an exit code, and one line on stderr for a failure."""
-    try:
-        result = cli.main(args=argv, prog_name="alertsvc", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:  # `alertsvc` alone: the help
-        click.echo(exc.format_message())
-        return ExitCode.USAGE
-    except click.UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx is not None else "alertsvc"
-        message = exc.format_message().rstrip(".")
-        return _failed(f"{message}; see `{where} --help`", ExitCode.USAGE)
-    except Failure as exc:
-        return _failed(exc.message, exc.code)
-    except click.ClickException as exc:
-        return _failed(exc.format_message(), exc.exit_code)
-    except click.Abort:
-        return _failed("interrupted", ExitCode.INTERRUPTED)
-    except SQLAlchemyError as exc:  # the database went away in the middle of a command
-        return _failed(
-            f"the database failed: {_first_line(exc)}; check that it is reachable and try again",
-            ExitCode.FAILED,
-        )
-    except Exception as exc:  # never a traceback, even for a bug
-        return _failed(
-            f"unexpected {type(exc).__name__}: {_first_line(exc)}; this is a bug in alertsvc, "
-            "please report it with the command you ran",
-            ExitCode.FAILED,
-        )
-    return result if isinstance(result, int) else ExitCode.OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Pairing codes and paired devices (secrets stored only as digests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from alertsvc.db.models import Device, PairingCode
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceView:
+    id: str
+    platform: str
+    paired_at: datetime
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    device_id: str
+    teen_id: str
+
+
+def add_code(
+    session: Session, code_hash: str, teen_id: str, now: datetime, expires_at: datetime
+) -> None:
+    session.add(
+        PairingCode(code_hash=code_hash, teen_id=teen_id, created_at=now, expires_at=expires_at)
+    )
+
+
+def spend_code(session: Session, code_hash: str, now: datetime) -> str | None:
+    """Mark an unused, unexpired code used; its teen's id, or None if there was none.
+
+    One conditional UPDATE, so a code is spent once even when two apps race with it."""
+    spent = session.execute(
+        update(PairingCode)
+        .where(
+            PairingCode.code_hash == code_hash,
+            PairingCode.used_at.is_(None),
+            PairingCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(PairingCode.teen_id)
+    ).first()
+    return None if spent is None else str(spent[0])
+
+
+def add_device(
+    session: Session, device: DeviceIdentity, token_hash: str, platform: str, now: datetime
+) -> None:
+    session.add(
+        Device(
+            id=device.device_id,
+            teen_id=device.teen_id,
+            token_hash=token_hash,
+            platform=platform,
+            paired_at=now,
+            last_seen_at=None,
+        )
+    )
+    session.flush()
+
+
+def load_devices(session: Session, teen_id: str) -> list[DeviceView]:
+    rows = session.scalars(
+        select(Device).where(Device.teen_id == teen_id).order_by(Device.paired_at, Device.id)
+    ).all()
+    return [DeviceView(d.id, d.platform, d.paired_at, d.last_seen_at) for d in rows]
+
+
+def delete_device(session: Session, teen_id: str, device_id: str) -> bool:
+    """False if the teen has no such device."""
+    result = session.execute(
+        delete(Device).where(Device.id == device_id, Device.teen_id == teen_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def device_for_token_hash(session: Session, token_hash: str) -> DeviceIdentity | None:
+    row = session.execute(
+        select(Device.id, Device.teen_id).where(Device.token_hash == token_hash)
+    ).first()
+    return DeviceIdentity(row[0], row[1]) if row else None

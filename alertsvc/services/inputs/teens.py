@@ -1,0 +1,94 @@
+"""A teen's details and a co-guardian's email, and where the teen's school is."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from alertsvc.domain.calendar import is_known_zone
+from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.schedule import Place
+
+Nickname = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+ZoneName = Annotated[
+    str, Field(min_length=1, max_length=64, description="IANA name, e.g. America/New_York")
+]
+CountryCode = Annotated[
+    str, Field(min_length=1, max_length=8, description="ISO 3166-1 alpha-2, e.g. US")
+]
+SubdivisionCode = Annotated[
+    str, Field(min_length=1, max_length=16, description="ISO 3166-2 code part, e.g. CA")
+]
+
+
+class TeenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nickname: Nickname
+    timezone: ZoneName
+    country: CountryCode | None = None
+    subdivision: SubdivisionCode | None = None
+
+
+class TeenPatchIn(BaseModel):
+    """Only the fields sent are changed; `country`/`subdivision` may be set to null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nickname: Nickname | None = None
+    timezone: ZoneName | None = None
+    country: CountryCode | None = None
+    subdivision: SubdivisionCode | None = None
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields that were sent, by name."""
+        return self.model_dump(include=self.model_fields_set)
+
+
+class GuardianIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1, max_length=254)
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> dict[str, dict[str, str]]:
+    """ISO alpha-2 code -> {upper-cased subdivision: canonical subdivision} from `holidays`."""
+    return {
+        country: {code.upper(): code for code in subdivisions}
+        for country, subdivisions in holidays.list_supported_countries(
+            include_aliases=False
+        ).items()
+        if len(country) == 2
+    }
+
+
+def _subdivision(country: str | None, subdivision: str, errors: list[FieldError]) -> str | None:
+    if country is None:
+        errors.append(FieldError("subdivision", "needs a country"))
+        return subdivision
+    canonical = _supported_countries()[country].get(subdivision.upper())
+    if canonical is None:
+        errors.append(FieldError("subdivision", f"is not a known subdivision of {country}"))
+    return canonical
+
+
+def check_place(timezone: str, country: str | None, subdivision: str | None) -> Place:
+    """A valid `Place` (country and subdivision in canonical case) or `InvalidFieldsError`."""
+    errors: list[FieldError] = []
+    if not is_known_zone(timezone):
+        errors.append(FieldError("timezone", "is not a known IANA time zone"))
+    canonical_country = country.upper() if country is not None else None
+    canonical_subdivision = subdivision
+    if canonical_country is not None and canonical_country not in _supported_countries():
+        errors.append(
+            FieldError("country", "is not an ISO 3166-1 alpha-2 code with known public holidays")
+        )
+    elif subdivision is not None:
+        canonical_subdivision = _subdivision(canonical_country, subdivision, errors)
+    if errors:
+        raise InvalidFieldsError(errors)
+    return Place(timezone, canonical_country, canonical_subdivision)
