@@ -72,9 +72,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
 def _blueprints() -> list[Blueprint]:
     from alertsvc import metrics
-    from alertsvc.api import admin, devices, health, nudges, openapi, parents, schedules, teens
+    from alertsvc.api import admin, devices, health, me, nudges, openapi, parents, schedules, teens
     from alertsvc.web import admin as admin_pages
-    from alertsvc.web import public
+    from alertsvc.web import public, teen_app
+    from alertsvc.web.parent import account as parent_account
     from alertsvc.web.parent import activity as parent_activity
     from alertsvc.web.parent import auth as parent_auth
     from alertsvc.web.parent import calendar as parent_calendar
@@ -91,10 +92,13 @@ def _blueprints() -> list[Blueprint]:
         schedules.blueprint,
         devices.blueprint,
         nudges.blueprint,
+        me.blueprint,
         admin.blueprint,
         metrics.blueprint,
         public.blueprint,
+        teen_app.blueprint,
         parent_auth.blueprint,
+        parent_account.blueprint,
         parent_home.blueprint,
         parent_teens.blueprint,
         parent_schedule.blueprint,

@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 GUIDE = ROOT / "docs" / "api-guide.md"
 DECISIONS = ROOT / "docs" / "decisions.md"
+CLIENT_GUIDE = ROOT / "docs" / "client-guide.md"
 DOCS = (GUIDE, DECISIONS)
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -239,24 +240,27 @@ class Story:
         )
 
 
-def reasons_in(body: Any) -> Iterator[Any]:
-    """Every `reason` value in an answer."""
+def reasons_in(body: Any, day: bool = False) -> Iterator[tuple[Any, bool]]:
+    """Every `reason` value in an answer, and whether it is a day's (in a `today`)."""
     if isinstance(body, dict):
         for key, value in body.items():
             if key == "reason":
-                yield value
+                yield value, day
             else:
-                yield from reasons_in(value)
+                yield from reasons_in(value, day or key == "today")
     elif isinstance(body, list):
         for item in body:
-            yield from reasons_in(item)
+            yield from reasons_in(item, day)
 
 
 def check_reasons(body: Any, path: str, where: str) -> None:
-    """Check results and reminders carry decision reasons; preview days carry day reasons."""
+    """Check results and reminders carry decision reasons; preview days and the teen's
+    `today` carry day reasons."""
     preview = path.split("?")[0].endswith("/preview")
-    valid = {r.value for r in DayReason} | {None} if preview else {r.value for r in Reason}
-    for reason in reasons_in(body):
+    days = {r.value for r in DayReason} | {None}
+    decisions = {r.value for r in Reason}
+    for reason, day in reasons_in(body, preview):
+        valid = days if day else decisions
         assert reason in valid, f"{where}: {reason!r} is not a valid reason code here"
 
 
@@ -334,6 +338,8 @@ def test_example_directives_are_known() -> None:
 
 # --- paths -------------------------------------------------------------------------------------
 
+# Code the client guide quotes from the app (checked against the app's files below).
+_QUOTE = re.compile(r"<!-- from: (\S+) -->\n```\w*\n(.*?)\n```", re.DOTALL)
 _PATH = re.compile(r"(?:^|[\s`(\"'])(/[A-Za-z0-9_{}.\-/]*)")
 _METHOD_AND_PATH = re.compile(rf"\b({'|'.join(_METHODS)}) (/[A-Za-z0-9_{{}}.\-/]*)")
 
@@ -358,9 +364,9 @@ def _route(app: Flask, path: str, method: str = "GET") -> bool:
     )
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", [*DOCS, CLIENT_GUIDE], ids=lambda p: p.name)
 def test_every_path_the_docs_mention_exists(app: Flask, api: Api, doc: Path) -> None:
-    text = doc.read_text(encoding="utf-8")
+    text = _QUOTE.sub("", doc.read_text(encoding="utf-8"))
     paths = _paths_in(text)
     assert paths, f"{doc.name} mentions no paths?"
     described = [_pattern(p, r"\{[^}]+\}") for p in api.get("/v1/openapi.json").get_json()["paths"]]
@@ -453,7 +459,7 @@ def test_the_guide_states_the_numbers_the_code_uses(phrase: str) -> None:
 _OUTSIDE = re.compile(r"SPEC\.md|\bSPEC\b|STYLE\.md", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("doc", [README, *DOCS], ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", [README, *DOCS, CLIENT_GUIDE], ids=lambda p: p.name)
 def test_readme_and_docs_point_to_nothing_outside_the_repository(doc: Path) -> None:
     for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
         assert not _OUTSIDE.search(line), f"{doc.name}:{number}: {line.strip()}"
@@ -467,14 +473,14 @@ def test_the_openapi_document_points_to_the_docs_in_the_repository(api: Api) -> 
     description = api.get("/v1/openapi.json").get_json()["info"]["description"]
     assert not _OUTSIDE.search(description)
     linked = re.findall(r"docs/[\w.-]+\.md", description)
-    assert sorted(linked) == ["docs/api-guide.md", "docs/decisions.md"]
+    assert sorted(linked) == ["docs/api-guide.md", "docs/client-guide.md", "docs/decisions.md"]
     assert all((ROOT / path).is_file() for path in linked)
 
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-@pytest.mark.parametrize("doc", [README, *DOCS], ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", [README, *DOCS, CLIENT_GUIDE], ids=lambda p: p.name)
 def test_links_between_the_docs_resolve(doc: Path) -> None:
     for target in _LINK.findall(doc.read_text(encoding="utf-8")):
         if re.match(r"[a-z]+:", target):
@@ -484,3 +490,14 @@ def test_links_between_the_docs_resolve(doc: Path) -> None:
         assert path.is_file(), f"{doc.name}: {target} does not exist"
         if anchor:
             assert anchor in heading_anchors(path), f"{doc.name}: no heading #{anchor}"
+
+
+# --- the client guide quotes the app ------------------------------------------------------------
+
+
+def test_the_client_guide_quotes_the_apps_code_as_it_is() -> None:
+    quotes = _QUOTE.findall(CLIENT_GUIDE.read_text(encoding="utf-8"))
+    assert len(quotes) >= 10
+    for path, code in quotes:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert code in source, f"client-guide.md quotes {path}, which no longer reads:\n{code}"

@@ -147,7 +147,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "description": (
                 "School-hours reminders for teens' apps. Guides in the repository: "
                 "docs/api-guide.md (pairing, the check loop, acks, reason codes, errors, "
-                "examples) and docs/decisions.md (how each answer is decided)."
+                "examples), docs/client-guide.md (the teen's reference app at /app/, "
+                "explained) and docs/decisions.md (how each answer is decided)."
             ),
         },
         "paths": paths,

@@ -36,6 +36,8 @@ class Parent(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The name the parent's teens see (`/v1/me`); unset, it is the email's part before `@`.
+    display_name: Mapped[str | None] = mapped_column(String(60))
 
 
 class ParentToken(Base):
@@ -190,6 +192,9 @@ class Ack(Base):
     action: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     comment: Mapped[str | None] = mapped_column(String(500))
+    # When a guardian first saw a `report_wrong` on the teen's activity page; until then the
+    # parents' pages mark the report as new.
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Experiment(Base):

@@ -73,6 +73,7 @@ class Demo:
             [
                 f"Demo family {state} (school is in session now in {self.timezone}).",
                 f"  pages:         {base_url}/login  as {login}",
+                f"  teen's app:    {base_url}/app/  (pair it with a code from the teen's page)",
                 f"  parent token:  {self.parent_token}",
                 f"  device token:  {self.device_token}",
                 "",

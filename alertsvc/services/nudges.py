@@ -104,6 +104,9 @@ def _record_ack(
     raise StateConflictError(teen_id)
 
 
-def history(session: Session, teen_id: str, limit: int) -> list[NudgeView]:
-    """The teen's nudges, newest first, each with its acks."""
-    return store.load_history(session, teen_id, limit)
+def history(
+    session: Session, teen_id: str, limit: int | None, *, since: datetime | None = None
+) -> list[NudgeView]:
+    """The teen's nudges, newest first, each with its acks: at most `limit` of them (None: all
+    that are kept), and only those at or after `since` if given."""
+    return store.load_history(session, teen_id, limit, since=since)

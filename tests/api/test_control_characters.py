@@ -128,6 +128,7 @@ def valid_bodies(world: World) -> dict[str, Any]:
         "POST /v1/devices": {"pairing_code": world.pairing_code, "platform": "android"},
         "POST /v1/nudges/{nudge_id}/ack": {"action": "dismissed", "comment": "In the library"},
         "POST /v1/parents": {"email": "new.parent@example.com", "password": "a long password"},
+        "PATCH /v1/parents/me": {"name": "Mum"},
         "POST /v1/teens": {"nickname": "Robin", "timezone": "Europe/Paris", "country": "FR"},
         "PATCH /v1/teens/{teen_id}": {"nickname": "Alex", "timezone": "America/Chicago"},
         "POST /v1/teens/{teen_id}/exceptions": {

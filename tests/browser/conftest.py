@@ -14,6 +14,7 @@ Fixtures for page tests:
   `page.goto("/login")` works; a Content-Security-Policy violation or an uncaught script
   error on any page fails the test.
 - `phone_page`: the same on a 375 px touch screen whose browser is in London's time zone.
+- `app_page`: the same at 375x812 in New York's time zone, for the teen's app (/app/).
 - `check_a11y(page)`: runs axe-core on the current page; fails on serious/critical issues.
 - `screenshot(page, name)`: full-page PNGs at 375x812 and 1280x800 under
   test-artifacts/screenshots/, and fails if the phone layout scrolls sideways.
@@ -44,7 +45,7 @@ from alertsvc.db.base import Base
 from tests.support import FakeClock
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,6 +64,22 @@ PHONE = {"width": 375, "height": 812}
 PHONE_ZONE = "Europe/London"
 DESKTOP = {"width": 1280, "height": 800}
 BLOCKING_IMPACTS = ("serious", "critical")
+REAL_TIMERS = "window.__realTimers = {setTimeout, clearTimeout, setInterval, clearInterval};"
+# axe waits on setTimeout; on a page whose clock a test holds still (`page.clock`), it gets
+# the real timers for the length of its run, and the page's fake ones back afterwards.
+AXE_RUN = """async () => {
+  const real = window.__realTimers || {};
+  const held = {};
+  for (const name of Object.keys(real)) {
+    held[name] = window[name];
+    window[name] = real[name];
+  }
+  try {
+    return await window.axe.run(document, {resultTypes: ['violations']});
+  } finally {
+    Object.assign(window, held);
+  }
+}"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -131,7 +148,7 @@ def live_server(site: Site) -> str:
     return site.url
 
 
-def _browser_env() -> dict[str, str]:
+def browser_env() -> dict[str, str]:
     """The environment minus LD_PRELOAD: under tests/at_hours.sh, libfaketime (0.9.10) would be
     preloaded into Chromium, which then fails to start. The browser keeps the real clock; the
     pages get their time from the server's clock, which the test sets."""
@@ -148,7 +165,7 @@ def browser() -> Iterator[Browser]:
         pytest.skip(f"playwright not installed: {exc} (pip install -e '.[test]')")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=_browser_env()
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=browser_env()
         )
         try:
             yield launched
@@ -163,6 +180,9 @@ def open_page(browser: Browser, base_url: str, **options: Any) -> Iterator[Page]
     context = browser.new_context(base_url=base_url, **options)
     # An init script runs outside the page's CSP, so axe needs no 'unsafe-inline' allowance.
     context.add_init_script(path=AXE_SCRIPT)
+    # Before any fake clock a test installs: axe's own timers must run while the page's
+    # clock stands still (see `check_a11y`).
+    context.add_init_script(REAL_TIMERS)
     context.set_default_timeout(10_000)
     opened = context.new_page()
     problems: list[str] = []
@@ -203,6 +223,23 @@ def phone_page(browser: Browser, live_server: str) -> Iterator[Page]:
         yield opened
 
 
+@pytest.fixture
+def app_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """Like `page`, for the teen's app: a phone's viewport, in New York (the browser's zone
+    and UTC offset, which the app reports) and American English, with service workers
+    blocked so every request is the page's own (tests of the service worker open their own
+    context)."""
+    with open_page(
+        browser,
+        live_server,
+        viewport=PHONE,
+        timezone_id="America/New_York",
+        locale="en-US",
+        service_workers="block",
+    ) as opened:
+        yield opened
+
+
 def _describe(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:
@@ -221,9 +258,7 @@ def check_a11y() -> Callable[[Page], None]:
     def check(page: Page) -> None:
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-        results = page.evaluate(
-            "async () => await window.axe.run(document, {resultTypes: ['violations']})"
-        )
+        results = page.evaluate(AXE_RUN)
         blocking = [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
         assert not blocking, f"axe found problems on {page.url}:\n{_describe(blocking)}"
 

@@ -66,6 +66,8 @@ def test_sign_up_log_out_log_in_and_change_password(
     expect(page).to_have_url(re.compile(r"/home$"))
 
     page.get_by_role("link", name="Account").click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+    page.get_by_role("link", name="Change your password").click()
     expect(page).to_have_url(re.compile(r"/account/password$"))
     check_a11y(page)
     screenshot(page, "password")

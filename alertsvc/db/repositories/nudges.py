@@ -102,14 +102,15 @@ def add_ack_once(
     return inserted is not None
 
 
-def load_history(session: Session, teen_id: str, limit: int) -> list[NudgeView]:
-    """The teen's latest nudges, newest first, each with its acks (two queries, no N+1)."""
-    nudges = session.scalars(
-        select(Nudge)
-        .where(Nudge.teen_id == teen_id)
-        .order_by(Nudge.at.desc(), Nudge.id.desc())
-        .limit(limit)
-    ).all()
+def load_history(
+    session: Session, teen_id: str, limit: int | None, *, since: datetime | None = None
+) -> list[NudgeView]:
+    """The teen's latest nudges, newest first, each with its acks (two queries, no N+1): at
+    most `limit` of them (None: all), and only those at or after `since` if given."""
+    query = select(Nudge).where(Nudge.teen_id == teen_id)
+    if since is not None:
+        query = query.where(Nudge.at >= since)
+    nudges = session.scalars(query.order_by(Nudge.at.desc(), Nudge.id.desc()).limit(limit)).all()
     acks: dict[str, list[AckView]] = {}
     if nudges:
         for ack in session.scalars(

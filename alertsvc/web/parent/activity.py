@@ -12,7 +12,7 @@ from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import local_date, zone_named
 from alertsvc.domain.localtime import end_of_local_day, local_instant
 from alertsvc.http import edge
-from alertsvc.services import nudges
+from alertsvc.services import nudges, reports
 from alertsvc.services.teens import TeenView
 from alertsvc.web.errors import INVALID, Errors, Refusal, run
 from alertsvc.web.parent.common import local_text, owned_teen, typed_date, typed_time
@@ -40,7 +40,8 @@ def _paused_until(teen: TeenView) -> datetime | None:
 def _page(
     teen: TeenView, values: dict[str, Any], errors: Errors, status: int = 200
 ) -> tuple[str, int]:
-    history = nudges.history(edge.db(), teen.id, HISTORY_LIMIT)
+    session = edge.db()
+    history = nudges.history(session, teen.id, HISTORY_LIMIT)
     return render_template(
         "parent/activity.html",
         teen=teen,
@@ -51,16 +52,20 @@ def _page(
         values=values,
         errors=errors,
         reports=sum(1 for n in history if any(a.action == "report_wrong" for a in n.acks)),
+        new_reported=reports.new_reported_nudges(session, teen.id),
     ), status
 
 
 @blueprint.get("/teens/<teen_id>/activity")
 @login_required
 def activity(teen_id: str) -> ResponseReturnValue:
-    """Nudge history with explanations and acks, and the pause controls."""
+    """Nudge history with explanations and acks, and the pause controls. The teen's reports
+    are marked new on this page once; having shown them, it stamps them seen."""
     teen = owned_teen(teen_id)
     tomorrow = local_date(edge.now(), zone_named(teen.timezone)) + timedelta(days=1)
-    return _page(teen, {"until_date": tomorrow.isoformat(), "until_time": "08:00"}, {})
+    page = _page(teen, {"until_date": tomorrow.isoformat(), "until_time": "08:00"}, {})
+    run(lambda: reports.mark_seen(edge.db(), teen.id, edge.now()))
+    return page
 
 
 def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Errors]:

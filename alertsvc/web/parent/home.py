@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from alertsvc.http import edge
-from alertsvc.services import overview
+from alertsvc.services import overview, reports
 from alertsvc.web.parent.common import day_text, field_label, local_text
 from alertsvc.web.session import logged_in_parent, login_required
 
@@ -20,9 +20,11 @@ blueprint.add_app_template_filter(day_text, "day_text")
 def home() -> ResponseReturnValue:
     """The teens list, where a parent lands after logging in."""
     parent = logged_in_parent()
+    session = edge.db()
     return render_template(
         "parent/home.html",
         parent=parent,
-        teens=overview.teen_overviews(edge.db(), parent.parent_id, edge.now()),
+        teens=overview.teen_overviews(session, parent.parent_id, edge.now()),
+        new_reports=reports.new_reports_by_teen(session, parent.parent_id),
         local_text=local_text,
     )

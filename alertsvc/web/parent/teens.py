@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
 from alertsvc.http import edge
-from alertsvc.services import pairing, places, teens
+from alertsvc.services import pairing, places, reports, teens
 from alertsvc.services.inputs.teens import GuardianIn, TeenIn, TeenPatchIn
 from alertsvc.services.teens import Guardian, TeenView
 from alertsvc.web.errors import INVALID, Errors, Explained, Refusal, run
@@ -111,11 +111,13 @@ def teen(teen_id: str) -> ResponseReturnValue:
 
 
 def _teen_page(found: TeenView, errors: Errors, status: int, **context: object) -> tuple[str, int]:
-    devices = pairing.list_devices(edge.db(), found.id)
+    session = edge.db()
+    devices = pairing.list_devices(session, found.id)
     return render_template(
         "parent/teen.html",
         teen=found,
         devices=devices,
+        new_reports=reports.new_report_count(session, logged_in_parent().parent_id, found.id),
         errors=errors,
         local_text=local_text,
         **context,
