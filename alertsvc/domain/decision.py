@@ -9,7 +9,7 @@ state they read moves on only through `state.with_nudge()` and `state.with_ack()
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
@@ -17,14 +17,17 @@ from hashlib import sha256
 
 from alertsvc.domain import explanations
 from alertsvc.domain.calendar import Interval, Occurrence, clock_change_on, utc_offset_at
-from alertsvc.domain.plan import (
+from alertsvc.domain.context import Arm as Arm  # the check's vocabulary
+from alertsvc.domain.context import CheckInput as CheckInput
+from alertsvc.domain.context import (
     Context,
     context,
     grace_end,
     next_day_start,
     next_nudge_instant,
 )
-from alertsvc.domain.schedule import Place, Policy, Schedule, SchoolException
+from alertsvc.domain.context import VariantParams as VariantParams
+from alertsvc.domain.schedule import Policy
 from alertsvc.domain.state import AckAction as AckAction  # the check's vocabulary, with Reason
 from alertsvc.domain.state import NudgeState as NudgeState  # a CheckInput field
 from alertsvc.domain.state import (
@@ -66,42 +69,6 @@ class Reason(StrEnum):
     DAILY_CAP = "daily_cap"
     FREQUENCY_CAP = "frequency_cap"
     IN_SCHOOL_HOURS = "in_school_hours"
-
-
-@dataclass(frozen=True, slots=True)
-class VariantParams:
-    """An experiment variant's overrides; `None` keeps the schedule's policy or default copy."""
-
-    title: str | None = None
-    body: str | None = None
-    grace_minutes: int | None = None
-    min_interval_minutes: int | None = None
-    max_per_day: int | None = None
-    holdout: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Arm:
-    """The experiment variant a teen is in."""
-
-    experiment_key: str
-    variant_key: str
-    params: VariantParams
-
-
-@dataclass(frozen=True, slots=True)
-class CheckInput:
-    """Every fact one check depends on; `now` is an aware UTC instant."""
-
-    now: datetime
-    device_id: str
-    place: Place
-    schedule: Schedule | None
-    exceptions: tuple[SchoolException, ...] = ()
-    state: NudgeState = field(default_factory=NudgeState)
-    arm: Arm | None = None
-    kill_switch: bool = False
-    device_offset_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from alertsvc.domain.calendar import DayReason
-from alertsvc.domain.plan import Context, local, next_nudge_instant
+from alertsvc.domain.context import Context, local, next_nudge_instant
 from alertsvc.domain.state import cap_end, dismissal_run, marks_counting_on
 
 _DAY = timedelta(days=1)

@@ -1,5 +1,5 @@
 """The school days a check looks at: each date's plan (is it a school day, its windows as
-instants), the search for the next window, and the check's `Context` over them.
+instants) and the search for the next window.
 
 Polls keep asking about the same few days of the same schedule, so the plans of a (schedule,
 exceptions, place) are computed once, in a `PlanBook` memoised by that value (`plan_book`):
@@ -12,32 +12,24 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from alertsvc.domain.calendar import (
-    Interval,
     Occurrence,
     SchoolDay,
     occurrences_on,
     school_day,
     to_local,
-    window_intervals,
     zone_named,
 )
 from alertsvc.domain.schedule import (
     MINUTES_PER_DAY,
     Place,
-    Policy,
     Schedule,
     SchoolException,
     Window,
 )
-from alertsvc.domain.state import NudgeState, daily_cap_reached
-
-if TYPE_CHECKING:
-    from alertsvc.domain.decision import CheckInput
 
 LOOKAHEAD_DAYS = 7
 
@@ -221,45 +213,6 @@ def forget_plans() -> None:
     plan_book.cache_clear()
 
 
-# --- the check's context ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What one check knows once its inputs are read against the school's days."""
-
-    inp: CheckInput
-    zone: tzinfo
-    local_day: date
-    policy: Policy
-    book: PlanBook | None
-    today: DayPlan | None
-    current: Occurrence | None
-    occurrence: Occurrence | None  # the current occurrence, else the next within 7 local days
-    wall: datetime
-    now: datetime  # inp.now and inp.state, copied: the rules read them many times per check
-    state: NudgeState
-
-
-def context(inp: CheckInput, policy: Policy) -> Context:
-    """The check's context, with `policy` the schedule's as the arm overrides it."""
-    zone = zone_named(inp.place.timezone)
-    wall = to_local(inp.now, zone)
-    local_day = wall.date()
-    book = today = current = occurrence = None
-    if inp.schedule is not None:
-        book = plan_book(inp.schedule, inp.exceptions, inp.place)
-        today = book.plan(local_day)
-        current = today.occurrence_at(inp.now)
-        occurrence = current
-        if current is None:
-            found = search(book, local_day, local_day - _DAY, None, inp.now)
-            occurrence = found[1] if found is not None else None
-    return Context(
-        inp, zone, local_day, policy, book, today, current, occurrence, wall, inp.now, inp.state
-    )
-
-
 def search(
     book: PlanBook, local_day: date, first_day: date, grace: int | None, now: datetime
 ) -> Found:
@@ -268,41 +221,3 @@ def search(
     The instant is the occurrence's start, or with `grace` its first instant past the grace.
     """
     return book.timeline(first_day, local_day + _LOOKAHEAD, grace).at(now)
-
-
-def next_nudge_instant(ctx: Context) -> datetime | None:
-    """The next instant after now at which rules 4–6 (and a full daily cap) stop blocking."""
-    if ctx.book is None:
-        return None
-    skip_today = daily_cap_reached(ctx.state, ctx.local_day, ctx.policy)
-    first_day = ctx.local_day + _DAY if skip_today else ctx.local_day - _DAY
-    found = search(ctx.book, ctx.local_day, first_day, ctx.policy.grace_minutes, ctx.now)
-    return found[0] if found is not None else None
-
-
-@lru_cache(maxsize=1024)
-def _local_day_span(day: date, zone_name: str) -> tuple[Interval, ...]:
-    """Every instant whose local date is `day` (one interval, unless a clock change splits it)."""
-    return window_intervals(day, _WHOLE_DAY, zone_named(zone_name))
-
-
-def next_day_start(ctx: Context) -> datetime | None:
-    """The first instant after now on a later local date: where daily counts reset."""
-    for ahead in range(1, 4):
-        for interval in _local_day_span(ctx.local_day + ahead * _DAY, ctx.inp.place.timezone):
-            if interval.start > ctx.now:
-                return interval.start
-    return None
-
-
-def grace_end(ctx: Context) -> datetime | None:
-    """When the grace of the current window ends (None outside a window)."""
-    if ctx.today is None or ctx.current is None:
-        return None
-    start = ctx.today.first_starts[ctx.current.window]
-    return start + timedelta(minutes=ctx.policy.grace_minutes)
-
-
-def local(ctx: Context, instant: datetime) -> datetime:
-    """`instant` read in the school's zone."""
-    return ctx.book.wall(instant) if ctx.book is not None else to_local(instant, ctx.zone)
