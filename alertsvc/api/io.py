@@ -79,11 +79,17 @@ def _model_json(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    data: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    indent: int | None = None,
+) -> Response:
     """A JSON answer; response models (also inside lists) are written as the OpenAPI document
-    describes them, by their own serialisation."""
+    describes them, by their own serialisation. `indent` for a model meant as a file to read."""
     body = (
-        data.__pydantic_serializer__.to_json(data, by_alias=True)
+        data.__pydantic_serializer__.to_json(data, by_alias=True, indent=indent)
         if isinstance(data, BaseModel)
         else orjson.dumps(data, default=_model_json)
     )

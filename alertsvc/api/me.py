@@ -1,38 +1,39 @@
-"""Who am I: the teen's view of what is set for them (device token), and the parent's own
-profile, whose display name is what their teens see (parent token)."""
+"""Who am I, for the teen's app: what is set for the teen and their own data's export (device
+token)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-import orjson
-from flask import Blueprint, Response, g
+from flask import Blueprint
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from alertsvc.api.auth import bearer_token, require_parent
-from alertsvc.api.io import Doc, documented, json_response, parse_json, rfc3339
+from alertsvc.api.auth import bearer_token
+from alertsvc.api.io import Doc, Instant, documented, json_response
 from alertsvc.api.nudges import AckOut, NudgeOut
-from alertsvc.api.schedules import PreviewWindowOut
-from alertsvc.db.repositories.nudges import AckView, NudgeView
-from alertsvc.domain.calendar import local_date, zone_named
-from alertsvc.domain.errors import InvalidFieldsError
-from alertsvc.domain.schedule import POLICY_BOUNDS, WEEKDAYS, Schedule, format_hhmm
+from alertsvc.api.schedules import PreviewWindowOut, ScheduleOut
+from alertsvc.db.repositories.exceptions import DayOff
+from alertsvc.db.repositories.nudges import NudgeView
+from alertsvc.db.repositories.schedules import StampedSchedule
+from alertsvc.domain.schedule import format_hhmm
 from alertsvc.http import edge
-from alertsvc.http.problems import unauthorized, validation_problem
-from alertsvc.services import pairing, profiles, teen_view
+from alertsvc.services import teen_view
 from alertsvc.services.inputs.schedules import (
     NudgePolicy,
     ScheduleWindow,
     SchoolTerm,
     WeeklyWindows,
 )
-from alertsvc.services.profiles import NAME_MAX_LENGTH, Profile
+from alertsvc.services.pairing import DeviceView
 from alertsvc.services.schedules import PreviewWindow
-from alertsvc.services.teens import TeenNotFoundError
 
 blueprint = Blueprint("api_me", __name__)
+
+
+def _window(window: PreviewWindow | None) -> PreviewWindowOut | None:
+    return None if window is None else PreviewWindowOut.of(window)
 
 
 class GuardianNameOut(BaseModel):
@@ -45,29 +46,59 @@ class TeenScheduleOut(BaseModel):
     model_config = ConfigDict(title="TeenSchedule")
 
     version: int
-    updated_at: dt.datetime
+    updated_at: Instant
     weekly: WeeklyWindows
     term: SchoolTerm | None
     policy: NudgePolicy
 
+    @classmethod
+    def of(cls, stored: StampedSchedule) -> TeenScheduleOut:
+        schedule = ScheduleOut.of(stored.schedule)
+        return cls(
+            version=schedule.version,
+            updated_at=stored.updated_at,
+            weekly=schedule.weekly,
+            term=schedule.term,
+            policy=schedule.policy,
+        )
+
 
 class TodayOut(BaseModel):
-    model_config = ConfigDict(title="TeenToday")
+    model_config = ConfigDict(title="TeenToday", populate_by_name=True)
 
     date_: dt.date = Field(alias="date")
     school_day: bool
     reason: Literal["weekly_off", "public_holiday", "exception", "outside_term"] | None
     windows: list[PreviewWindowOut]
 
+    @classmethod
+    def of(cls, today: teen_view.TeenDay) -> TodayOut:
+        return cls(
+            date_=today.day,
+            school_day=today.school_day,
+            reason=None if today.reason is None else today.reason.value,
+            windows=[PreviewWindowOut.of(w) for w in today.windows],
+        )
+
 
 class RecentReminderOut(BaseModel):
     model_config = ConfigDict(title="TeenReminder")
 
     id: str
-    at: dt.datetime
+    at: Instant
     reason: str
     explanation: str
     acks: list[AckOut]
+
+    @classmethod
+    def of(cls, nudge: NudgeView) -> RecentReminderOut:
+        return cls(
+            id=nudge.id,
+            at=nudge.at,
+            reason=nudge.reason,
+            explanation=nudge.explanation,
+            acks=[AckOut.model_validate(ack) for ack in nudge.acks],
+        )
 
 
 class MeOut(BaseModel):
@@ -81,8 +112,25 @@ class MeOut(BaseModel):
     next_window: PreviewWindowOut | None = Field(
         description="The school block in progress, else the next one within 7 days"
     )
-    paused_until: dt.datetime | None
+    paused_until: Instant | None
     recent: list[RecentReminderOut] = Field(description="This teen's reminders, last 14 days")
+
+    @classmethod
+    def of(cls, view: teen_view.TeenOverview) -> MeOut:
+        return cls(**_overview_fields(view))
+
+
+def _overview_fields(view: teen_view.TeenOverview) -> dict[str, object]:
+    return {
+        "nickname": view.teen.nickname,
+        "timezone": view.teen.timezone,
+        "guardians": [GuardianNameOut(name=name) for name in view.guardians],
+        "schedule": None if view.schedule is None else TeenScheduleOut.of(view.schedule),
+        "today": None if view.today is None else TodayOut.of(view.today),
+        "next_window": _window(view.next_window),
+        "paused_until": view.paused_until,
+        "recent": [RecentReminderOut.of(n) for n in view.recent],
+    }
 
 
 class TeenExceptionOut(BaseModel):
@@ -93,165 +141,57 @@ class TeenExceptionOut(BaseModel):
     kind: Literal["no_school", "custom_hours"]
     windows: list[ScheduleWindow]
 
+    @classmethod
+    def of(cls, day: DayOff) -> TeenExceptionOut:
+        return cls(
+            first_day=day.first_day,
+            last_day=day.last_day,
+            kind=day.kind.value,
+            windows=[
+                ScheduleWindow(start=format_hhmm(w.start), end=format_hhmm(w.end))
+                for w in day.windows
+            ],
+        )
+
 
 class TeenDeviceOut(BaseModel):
     model_config = ConfigDict(title="TeenDevice")
 
     platform: str
-    paired_at: dt.datetime
-    last_seen_at: dt.datetime | None
+    paired_at: Instant
+    last_seen_at: Instant | None
+
+    @classmethod
+    def of(cls, device: DeviceView) -> TeenDeviceOut:
+        return cls(
+            platform=device.platform,
+            paired_at=device.paired_at,
+            last_seen_at=device.last_seen_at,
+        )
 
 
 class MeExportOut(MeOut):
     model_config = ConfigDict(title="TeenExport")
 
-    exported_at: dt.datetime
+    exported_at: Instant
     country: str | None
     subdivision: str | None
     reminders: list[NudgeOut] = Field(description="Every reminder still kept, newest first")
     exceptions: list[TeenExceptionOut] = Field(description="Days set differently, no notes")
     devices: list[TeenDeviceOut]
 
-
-class ParentProfileOut(BaseModel):
-    model_config = ConfigDict(title="ParentProfile")
-
-    id: str
-    email: str
-    name: str = Field(description="What the parent's teens see; default: the email before @")
-
-
-class ParentNameIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", title="ParentName")
-
-    name: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH),
-    ]
-
-
-# --- serialising ---------------------------------------------------------------------------
-
-
-def _span(window: PreviewWindow | None) -> dict[str, str] | None:
-    if window is None:
-        return None
-    return {
-        "start": window.start.isoformat(timespec="seconds"),
-        "end": window.end.isoformat(timespec="seconds"),
-    }
-
-
-def _schedule(schedule: Schedule, updated_at: dt.datetime) -> dict[str, Any]:
-    term = schedule.term
-    return {
-        "version": schedule.version,
-        "updated_at": rfc3339(updated_at),
-        "weekly": {
-            name: [{"start": format_hhmm(w.start), "end": format_hhmm(w.end)} for w in day]
-            for name, day in zip(WEEKDAYS, schedule.weekly, strict=True)
-        },
-        "term": None
-        if term is None
-        else {"first_day": term.first_day.isoformat(), "last_day": term.last_day.isoformat()},
-        "policy": {name: getattr(schedule.policy, name) for name in POLICY_BOUNDS},
-    }
-
-
-def _acks(acks: tuple[AckView, ...]) -> list[dict[str, Any]]:
-    return [{"action": a.action, "at": rfc3339(a.at), "comment": a.comment} for a in acks]
-
-
-def _recent(nudge: NudgeView) -> dict[str, Any]:
-    return {
-        "id": nudge.id,
-        "at": rfc3339(nudge.at),
-        "reason": nudge.reason,
-        "explanation": nudge.explanation,
-        "acks": _acks(nudge.acks),
-    }
-
-
-def _reminder(nudge: NudgeView) -> dict[str, Any]:
-    return {
-        **_recent(nudge),
-        "title": nudge.title,
-        "body": nudge.body,
-        "window": {"start": rfc3339(nudge.window_start), "end": rfc3339(nudge.window_end)},
-        "experiment": (
-            {"key": nudge.experiment_key, "variant": nudge.variant_key}
-            if nudge.experiment_key and nudge.variant_key
-            else None
-        ),
-    }
-
-
-def me_json(view: teen_view.TeenOverview) -> dict[str, Any]:
-    today = view.today
-    return {
-        "nickname": view.teen.nickname,
-        "timezone": view.teen.timezone,
-        "guardians": [{"name": name} for name in view.guardians],
-        "schedule": (
-            _schedule(view.schedule.schedule, view.schedule.updated_at) if view.schedule else None
-        ),
-        "today": None
-        if today is None
-        else {
-            "date": today.day.isoformat(),
-            "school_day": today.school_day,
-            "reason": None if today.reason is None else today.reason.value,
-            "windows": [_span(w) for w in today.windows],
-        },
-        "next_window": _span(view.next_window),
-        "paused_until": rfc3339(view.paused_until),
-        "recent": [_recent(n) for n in view.recent],
-    }
-
-
-def export_json(data: teen_view.TeenExport, now: dt.datetime) -> dict[str, Any]:
-    teen = data.overview.teen
-    return {
-        "exported_at": rfc3339(now),
-        **me_json(data.overview),
-        "country": teen.country,
-        "subdivision": teen.subdivision,
-        "reminders": [_reminder(n) for n in data.reminders],
-        "exceptions": [
-            {
-                "first_day": d.first_day.isoformat(),
-                "last_day": d.last_day.isoformat(),
-                "kind": d.kind,
-                "windows": [{"start": start, "end": end} for start, end in d.windows],
-            }
-            for d in data.days_off
-        ],
-        "devices": [
-            {
-                "platform": d.platform,
-                "paired_at": rfc3339(d.paired_at),
-                "last_seen_at": rfc3339(d.last_seen_at),
-            }
-            for d in data.devices
-        ],
-    }
-
-
-def _profile_json(profile: Profile) -> dict[str, str]:
-    return {"id": profile.id, "email": profile.email, "name": profile.name}
-
-
-# --- routes --------------------------------------------------------------------------------
-
-
-def _device_teen() -> str:
-    """The teen behind the request's device token, or 401 (a revoked device included)."""
-    token = bearer_token()
-    device = pairing.device_for_token(edge.db(), token) if token else None
-    if device is None:
-        raise unauthorized()
-    g.authenticated = True
-    return device.teen_id
+    @classmethod
+    def of_export(cls, data: teen_view.TeenExport) -> MeExportOut:
+        teen = data.overview.teen
+        return cls(
+            **_overview_fields(data.overview),
+            exported_at=data.exported_at,
+            country=teen.country,
+            subdivision=teen.subdivision,
+            reminders=[NudgeOut.of(n) for n in data.reminders],
+            exceptions=[TeenExceptionOut.of(d) for d in data.days_off],
+            devices=[TeenDeviceOut.of(d) for d in data.devices],
+        )
 
 
 @blueprint.get("/v1/me")
@@ -264,12 +204,8 @@ def _device_teen() -> str:
     )
 )
 def me() -> ResponseReturnValue:
-    teen_id = _device_teen()
-    try:
-        view = teen_view.overview(edge.db(), teen_id, edge.now())
-    except TeenNotFoundError:
-        raise unauthorized() from None
-    return json_response(me_json(view))
+    view = teen_view.overview(edge.db(), bearer_token(), edge.now())
+    return json_response(MeOut.of(view))
 
 
 @blueprint.get("/v1/me/export")
@@ -282,51 +218,7 @@ def me() -> ResponseReturnValue:
     )
 )
 def export() -> ResponseReturnValue:
-    teen_id = _device_teen()
-    now = edge.now()
-    try:
-        data = teen_view.export(edge.db(), teen_id, now)
-    except TeenNotFoundError:
-        raise unauthorized() from None
-    day = local_date(now, zone_named(data.overview.teen.timezone)).isoformat()
-    return Response(
-        orjson.dumps(export_json(data, now), option=orjson.OPT_INDENT_2),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="my-school-reminders-{day}.json"'},
-    )
-
-
-@blueprint.get("/v1/parents/me")
-@documented(
-    Doc(
-        "The caller's account and the name their teens see",
-        auth="parent",
-        responses={200: ParentProfileOut},
-        tags=("parents",),
-    )
-)
-def my_profile() -> ResponseReturnValue:
-    identity = require_parent()
-    return json_response(_profile_json(profiles.get_profile(edge.db(), identity.parent_id)))
-
-
-@blueprint.patch("/v1/parents/me")
-@documented(
-    Doc(
-        "Set the display name the caller's teens see",
-        auth="parent",
-        body=ParentNameIn,
-        responses={200: ParentProfileOut},
-        tags=("parents",),
-    )
-)
-def rename() -> ResponseReturnValue:
-    identity = require_parent()
-    data = parse_json(ParentNameIn)
-    session = edge.db()
-    try:
-        profile = profiles.rename(session, identity.parent_id, data.name)
-    except InvalidFieldsError as exc:
-        raise validation_problem(exc.errors) from None
-    session.commit()
-    return json_response(_profile_json(profile))
+    data = teen_view.export(edge.db(), bearer_token(), edge.now())
+    name = f"my-school-reminders-{data.local_day.isoformat()}.json"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return json_response(MeExportOut.of_export(data), headers=disposition, indent=2)

@@ -1,16 +1,17 @@
-"""Sign-up and API tokens for parents."""
+"""Sign-up, API tokens and the profile of parents (the name their teens see)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from alertsvc.api.auth import require_parent
 from alertsvc.api.io import Doc, documented, json_response, parse_json
 from alertsvc.http import attempts, edge
-from alertsvc.services import accounts
+from alertsvc.services import accounts, profiles
 from alertsvc.services.inputs.accounts import Credentials, SignUp
 
 blueprint = Blueprint("api_parents", __name__)
@@ -28,6 +29,23 @@ class TokenOut(BaseModel):
 
     token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
+
+
+class ParentProfileOut(BaseModel):
+    model_config = ConfigDict(title="ParentProfile", from_attributes=True)
+
+    id: str
+    email: str
+    name: str = Field(description="What the parent's teens see; default: the email before @")
+
+
+class ParentNameIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="ParentName")
+
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=profiles.NAME_MAX_LENGTH),
+    ]
 
 
 @blueprint.post("/v1/parents")
@@ -59,3 +77,37 @@ def issue_token() -> ResponseReturnValue:
     token = accounts.issue_token(session, identity.parent_id, "api", edge.now())
     session.commit()
     return json_response(TokenOut(token=token))
+
+
+@blueprint.get("/v1/parents/me")
+@documented(
+    Doc(
+        "The caller's account and the name their teens see",
+        auth="parent",
+        responses={200: ParentProfileOut},
+        tags=("parents",),
+    )
+)
+def my_profile() -> ResponseReturnValue:
+    identity = require_parent()
+    profile = profiles.get_profile(edge.db(), identity.parent_id)
+    return json_response(ParentProfileOut.model_validate(profile))
+
+
+@blueprint.patch("/v1/parents/me")
+@documented(
+    Doc(
+        "Set the display name the caller's teens see",
+        auth="parent",
+        body=ParentNameIn,
+        responses={200: ParentProfileOut},
+        tags=("parents",),
+    )
+)
+def rename() -> ResponseReturnValue:
+    identity = require_parent()
+    data = parse_json(ParentNameIn)
+    session = edge.db()
+    profile = profiles.rename(session, identity.parent_id, data.name)
+    session.commit()
+    return json_response(ParentProfileOut.model_validate(profile))

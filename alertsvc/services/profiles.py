@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from alertsvc.db import family
-from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.db.repositories import profiles as profile_rows
+from alertsvc.db.repositories.profiles import ParentProfile
+from alertsvc.domain.errors import FieldError, InvalidFieldsError, NotFoundError
 
 NAME_MAX_LENGTH = 60
 
@@ -23,8 +24,11 @@ class Profile:
     name: str
 
 
-class ParentNotFoundError(LookupError):
-    pass
+class ProfileNotFoundError(NotFoundError):
+    """The parent's account is gone (deleted while a session or token was in use)."""
+
+    def __init__(self) -> None:
+        super().__init__("parent")
 
 
 def default_name(email: str) -> str:
@@ -32,14 +36,14 @@ def default_name(email: str) -> str:
     return email.partition("@")[0] or email
 
 
-def _profile(record: family.ParentProfile) -> Profile:
+def _profile(record: ParentProfile) -> Profile:
     return Profile(record.id, record.email, record.display_name or default_name(record.email))
 
 
 def get_profile(session: Session, parent_id: str) -> Profile:
-    record = family.load_profile(session, parent_id)
+    record = profile_rows.load_profile(session, parent_id)
     if record is None:
-        raise ParentNotFoundError(parent_id)
+        raise ProfileNotFoundError
     return _profile(record)
 
 
@@ -57,10 +61,10 @@ def check_name(name: str) -> str:
 
 def rename(session: Session, parent_id: str, name: str) -> Profile:
     """Set the name the parent's teens see."""
-    family.save_display_name(session, parent_id, check_name(name))
+    profile_rows.save_display_name(session, parent_id, check_name(name))
     return get_profile(session, parent_id)
 
 
 def guardian_names(session: Session, teen_id: str) -> list[str]:
     """The names of the teen's guardians, in the order they became guardians."""
-    return [_profile(record).name for record in family.load_guardians(session, teen_id)]
+    return [_profile(record).name for record in profile_rows.load_guardians(session, teen_id)]

@@ -13,16 +13,21 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from alertsvc.db import family, repositories
-from alertsvc.db.repositories import TeenView
+from alertsvc.db.repositories import exceptions as exception_rows
+from alertsvc.db.repositories import schedules as schedule_rows
+from alertsvc.db.repositories import teens as teen_rows
+from alertsvc.db.repositories.devices import DeviceView
+from alertsvc.db.repositories.exceptions import DayOff
 from alertsvc.db.repositories.nudges import NudgeView
+from alertsvc.db.repositories.schedules import StampedSchedule
+from alertsvc.db.repositories.teens import TeenView
 from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import DayReason, local_date, zone_named
+from alertsvc.domain.errors import NotAuthenticatedError
 from alertsvc.domain.plan import LOOKAHEAD_DAYS
-from alertsvc.domain.schedule import FIRST_SUPPORTED_DATE, LAST_SUPPORTED_DATE, Schedule
-from alertsvc.services import nudges, profiles, schedules
+from alertsvc.domain.schedule import FIRST_SUPPORTED_DATE, LAST_SUPPORTED_DATE
+from alertsvc.services import nudges, pairing, profiles, schedules
 from alertsvc.services.schedules import PreviewWindow
-from alertsvc.services.teens import TeenNotFoundError
 
 RECENT = timedelta(days=14)
 
@@ -36,16 +41,10 @@ class TeenDay:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredSchedule:
-    schedule: Schedule
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class TeenOverview:
     teen: TeenView
     guardians: tuple[str, ...]
-    schedule: StoredSchedule | None
+    schedule: StampedSchedule | None
     today: TeenDay | None
     next_window: PreviewWindow | None
     paused_until: datetime | None
@@ -55,48 +54,56 @@ class TeenOverview:
 @dataclass(frozen=True, slots=True)
 class TeenExport:
     overview: TeenOverview
+    exported_at: datetime
+    local_day: date  # the school's date when it was exported, for the file's name
     reminders: tuple[NudgeView, ...]
-    days_off: tuple[family.DayOff, ...]
-    devices: tuple[family.DeviceRecord, ...]
+    days_off: tuple[DayOff, ...]
+    devices: tuple[DeviceView, ...]
 
 
-def overview(session: Session, teen_id: str, now: datetime) -> TeenOverview:
-    """What is set for the teen, as of `now`; `TeenNotFoundError` if the teen is gone."""
-    teen = family.load_teen(session, teen_id)
+def overview(session: Session, token: str | None, now: datetime) -> TeenOverview:
+    """What is set for the teen of the device `token`, as of `now`.
+
+    Raises NotAuthenticatedError for a missing or unknown token (a revoked device's included)."""
+    return _overview(session, _teen_of(session, token), now)
+
+
+def export(session: Session, token: str | None, now: datetime) -> TeenExport:
+    """The overview plus every reminder and ack still kept, the days set differently (without
+    the parents' notes) and the teen's devices. Raises NotAuthenticatedError as `overview`."""
+    teen = _teen_of(session, token)
+    return TeenExport(
+        overview=_overview(session, teen, now),
+        exported_at=now,
+        local_day=local_date(now, zone_named(teen.timezone)),
+        reminders=tuple(nudges.history(session, teen.id, None)),
+        days_off=tuple(exception_rows.load_days_off(session, teen.id)),
+        devices=tuple(pairing.list_devices(session, teen.id)),
+    )
+
+
+def _teen_of(session: Session, token: str | None) -> TeenView:
+    device = pairing.device_for_token(session, token) if token else None
+    teen = None if device is None else teen_rows.load_teen(session, device.teen_id)
     if teen is None:
-        raise TeenNotFoundError
-    stored = _stored_schedule(session, teen_id)
+        raise NotAuthenticatedError
+    return teen
+
+
+def _overview(session: Session, teen: TeenView, now: datetime) -> TeenOverview:
+    stored = schedule_rows.load_stamped_schedule(session, teen.id)
     today, next_window = _calendar(session, teen, now) if stored else (None, None)
-    state, _ = load_state(session, teen_id)
+    state, _ = load_state(session, teen.id)
     paused = state.paused_until if state.paused_until and state.paused_until > now else None
     return TeenOverview(
         teen=teen,
-        guardians=tuple(profiles.guardian_names(session, teen_id)),
+        guardians=tuple(profiles.guardian_names(session, teen.id)),
         schedule=stored,
         today=today,
         next_window=next_window,
         paused_until=paused,
-        recent=tuple(nudges.history(session, teen_id, None, since=now - RECENT)),
+        recent=tuple(nudges.history(session, teen.id, None, since=now - RECENT)),
     )
-
-
-def export(session: Session, teen_id: str, now: datetime) -> TeenExport:
-    """The overview plus every reminder and ack still kept, the days set differently (without
-    the parents' notes) and the teen's devices."""
-    return TeenExport(
-        overview=overview(session, teen_id, now),
-        reminders=tuple(nudges.history(session, teen_id, None)),
-        days_off=tuple(family.load_days_off(session, teen_id)),
-        devices=tuple(family.load_devices(session, teen_id)),
-    )
-
-
-def _stored_schedule(session: Session, teen_id: str) -> StoredSchedule | None:
-    schedule = repositories.load_schedule(session, teen_id)
-    updated_at = family.schedule_updated_at(session, teen_id)
-    if schedule is None or updated_at is None:
-        return None
-    return StoredSchedule(schedule, updated_at)
 
 
 def _calendar(

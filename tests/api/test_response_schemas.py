@@ -1,19 +1,22 @@
-"""Every answer of the parent, teen and schedule routes is what the OpenAPI document says:
+"""Every answer of the parent, teen, schedule and teen's-app routes is what the OpenAPI
+document says:
 each documented response (and the problem documents the same routes answer) is validated
 against its schema in the document, so the answers and the document cannot drift."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
-from tests.api.checking import make_teen
+from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.support import Api, FakeClock
 
 TAGS = {"parents", "teens", "schedules"}
+TEENS_APP = {"teen"}
 WEEK = {
     "mon": [{"start": "08:15", "end": "11:45"}, {"start": "12:30", "end": "15:05"}],
     "fri": [{"start": "08:00", "end": "24:00"}],
@@ -34,13 +37,13 @@ class Contract:
         self.document = document
         self.answered: set[tuple[str, str, int]] = set()
 
-    def documented(self) -> set[tuple[str, str, int]]:
-        """(method, path, status) of every success response of the routes under test."""
+    def documented(self, tags: set[str]) -> set[tuple[str, str, int]]:
+        """(method, path, status) of every success response of the routes with these tags."""
         return {
             (method.upper(), path, int(status))
             for path, operations in self.document["paths"].items()
             for method, operation in operations.items()
-            if TAGS & set(operation["tags"])
+            if tags & set(operation["tags"])
             for status in operation["responses"]
             if int(status) < 400
         }
@@ -79,6 +82,9 @@ def test_every_success_answer_of_the_family_routes_matches_the_document(
     contract.check("POST", "/v1/parents", signed_up)
     token = api.post("/v1/auth/token", {"email": "co@example.com", "password": "a long password"})
     contract.check("POST", "/v1/auth/token", token)
+    contract.check("GET", "/v1/parents/me", parent.get("/v1/parents/me"))
+    renamed = parent.patch("/v1/parents/me", {"name": "Mum"})
+    assert contract.check("PATCH", "/v1/parents/me", renamed)["name"] == "Mum"
 
     teen = contract.check(
         "POST", "/v1/teens", parent.post("/v1/teens", {"nickname": "Sam", "timezone": "UTC"})
@@ -125,7 +131,34 @@ def test_every_success_answer_of_the_family_routes_matches_the_document(
     contract.check("DELETE", "/v1/teens/{teen_id}/exceptions/{exception_id}", deleted)
     contract.check("DELETE", "/v1/teens/{teen_id}", parent.delete(path))
 
-    assert contract.documented() - contract.answered == set()
+    assert contract.documented(TAGS) - contract.answered == set()
+
+
+def test_every_success_answer_of_the_teens_app_routes_matches_the_document(
+    parent: Api, contract: Contract, clock: FakeClock
+) -> None:
+    teen_id = make_teen(parent)
+    put_schedule(parent, teen_id, term={"first_day": "2026-09-02", "last_day": "2027-06-18"})
+    path = f"/v1/teens/{teen_id}"
+    day_off = {"first_day": "2026-12-07", "last_day": "2026-12-07", "kind": "no_school"}
+    assert parent.post(f"{path}/exceptions", {**day_off, "note": "Inset"}).status_code == 201
+    device = pair(parent, teen_id)
+    clock.set(datetime(2026, 12, 4, 13, 30, tzinfo=UTC))  # Friday 08:30 in New York
+    nudge = check(device)["nudge"]
+    ack = {"action": "report_wrong", "comment": "Free period"}
+    assert device.post(f"/v1/nudges/{nudge['id']}/ack", ack).status_code == 204
+    until = {"until": "2026-12-04T18:00:00Z"}
+    assert parent.post(f"{path}/pause", until).status_code == 200
+
+    me = contract.check("GET", "/v1/me", device.get("/v1/me"))
+    assert me["recent"][0]["acks"][0]["comment"] == "Free period"
+    assert me["paused_until"] == "2026-12-04T18:00:00Z"
+    assert me["today"]["school_day"] is True
+    exported = contract.check("GET", "/v1/me/export", device.get("/v1/me/export"))
+    assert exported["exceptions"] == [{**day_off, "windows": []}]
+    assert [reminder["id"] for reminder in exported["reminders"]] == [nudge["id"]]
+
+    assert contract.documented(TEENS_APP) - contract.answered == set()
 
 
 def test_problem_answers_of_the_family_routes_match_the_document(
@@ -154,6 +187,10 @@ def test_problem_answers_of_the_family_routes_match_the_document(
             401,
         ),
         ("GET", "/v1/teens/{teen_id}", other_parent.get(path), 404),
+        ("GET", "/v1/parents/me", api.get("/v1/parents/me"), 401),
+        ("PATCH", "/v1/parents/me", parent.patch("/v1/parents/me", {"name": " "}), 422),
+        ("GET", "/v1/me", api.get("/v1/me"), 401),
+        ("GET", "/v1/me/export", parent.get("/v1/me/export"), 401),
         ("GET", "/v1/teens/{teen_id}", api.get(path), 401),
         ("PATCH", "/v1/teens/{teen_id}", parent.patch(path, {"timezone": "Mars/Base"}), 422),
         ("GET", "/v1/teens/{teen_id}/schedule", parent.get(f"{path}/schedule"), 404),

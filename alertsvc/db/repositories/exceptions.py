@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alertsvc.db.models import ExceptionRow, Teen
 from alertsvc.db.repositories.schedules import windows_from_json, windows_to_json
-from alertsvc.domain.schedule import ExceptionKind, SchoolException
+from alertsvc.domain.schedule import ExceptionKind, SchoolException, Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,16 @@ class ExceptionRecord:
     @property
     def source(self) -> str:
         return "manual" if self.source_uid is None else "ics"
+
+
+@dataclass(frozen=True, slots=True)
+class DayOff:
+    """An exception as the teen may see it: dates, kind and hours, never the parents' note."""
+
+    first_day: date
+    last_day: date
+    kind: ExceptionKind
+    windows: tuple[Window, ...]
 
 
 def _exception_record(row: ExceptionRow) -> ExceptionRecord:
@@ -52,6 +62,21 @@ def _exception_rows(session: Session, teen_id: str) -> list[ExceptionRow]:
 def load_exceptions(session: Session, teen_id: str) -> list[SchoolException]:
     """The teen's exceptions in creation order (oldest first), as the calendar core wants."""
     return [_exception_record(row).exception for row in _exception_rows(session, teen_id)]
+
+
+def load_days_off(session: Session, teen_id: str) -> list[DayOff]:
+    """The teen's exceptions in creation order, without reading the parents' notes."""
+    rows = session.execute(
+        select(
+            ExceptionRow.first_day, ExceptionRow.last_day, ExceptionRow.kind, ExceptionRow.windows
+        )
+        .where(ExceptionRow.teen_id == teen_id)
+        .order_by(ExceptionRow.seq, ExceptionRow.created_at, ExceptionRow.id)
+    )
+    return [
+        DayOff(row[0], row[1], ExceptionKind(row[2]), windows_from_json(row[3] or ()))
+        for row in rows
+    ]
 
 
 def load_exception_records(session: Session, teen_id: str) -> list[ExceptionRecord]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -78,6 +78,20 @@ def load_schedule(session: Session, teen_id: str) -> Schedule | None:
     """The teen's schedule (with its `version`), or None if the parents never set one."""
     row = session.get(ScheduleRow, teen_id)
     return None if row is None else schedule_from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class StampedSchedule:
+    """A stored schedule and when the parents last changed it."""
+
+    schedule: Schedule
+    updated_at: datetime
+
+
+def load_stamped_schedule(session: Session, teen_id: str) -> StampedSchedule | None:
+    """The teen's schedule with when it last changed, or None if the parents never set one."""
+    row = session.get(ScheduleRow, teen_id)
+    return None if row is None else StampedSchedule(schedule_from_row(row), row.updated_at)
 
 
 def save_schedule(session: Session, teen_id: str, schedule: Schedule, now: datetime) -> Schedule:

@@ -31,6 +31,12 @@ def _teen_view(row: Teen) -> TeenView:
     return TeenView(row.id, row.nickname, row.timezone, row.country, row.subdivision)
 
 
+def load_teen(session: Session, teen_id: str) -> TeenView | None:
+    """The teen, whoever asks (the caller has checked the credentials)."""
+    row = session.get(Teen, teen_id)
+    return None if row is None else _teen_view(row)
+
+
 def load_teen_for_parent(session: Session, parent_id: str, teen_id: str) -> TeenView | None:
     """The teen if this parent is one of its guardians (one query), else None."""
     row = session.scalar(

@@ -10,7 +10,7 @@ from wtforms import StringField
 from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.http import edge
 from alertsvc.services import profiles
-from alertsvc.web.errors import INVALID
+from alertsvc.web.errors import INVALID, Refusal, run
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_account", __name__)
@@ -24,30 +24,28 @@ class NameForm(FlaskForm):  # type: ignore[misc]
 @login_required
 def account() -> ResponseReturnValue:
     """Show and change the display name; the rule is the service's (as for the API)."""
-    parent = logged_in_parent()
-    session = edge.db()
+    parent_id = logged_in_parent().parent_id
     form = NameForm()
     if form.validate_on_submit():
-        try:
-            profile = profiles.rename(session, parent.parent_id, form.name.data or "")
-        except InvalidFieldsError as exc:
-            form.name.errors.append(_sentence(exc.errors[0].message))
-        else:
-            session.commit()
-            flash(f"Saved. Your teens' app now shows your name as “{profile.name}”.", "success")
+        renamed = run(lambda: profiles.rename(edge.db(), parent_id, form.name.data or ""))
+        if not isinstance(renamed, Refusal):
+            flash(f"Saved. Your teens' app now shows your name as “{renamed.name}”.", "success")
             return redirect(url_for("parent_account.account"))
-    profile = profiles.get_profile(session, parent.parent_id)
+        form.name.errors.extend(_in_words(renamed))
+    profile = profiles.get_profile(edge.db(), parent_id)
     if not form.is_submitted():
         form.name.data = profile.name
-    status = INVALID if form.errors else 200
     return render_template(
         "parent/account.html",
         form=form,
         profile=profile,
         max_length=profiles.NAME_MAX_LENGTH,
-    ), status
+    ), INVALID if form.errors else 200
 
 
-def _sentence(message: str) -> str:
+def _in_words(refusal: Refusal) -> list[str]:
     """`must not be empty` -> `Your name must not be empty.`"""
-    return f"Your name {message}."
+    error = refusal.error
+    if isinstance(error, InvalidFieldsError):
+        return [f"Your name {found.message}." for found in error.errors]
+    return list(refusal.errors.values())
