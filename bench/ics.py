@@ -139,8 +139,9 @@ def files() -> dict[str, bytes]:
 
 
 def _teen(session: Session) -> TeenView:
-    accounts.use_fast_hashing()
-    parent = accounts.register_parent(session, "bench@example.com", "bench password 1", NOW)
+    parent = accounts.register_parent(
+        session, "bench@example.com", "bench password 1", NOW, passwords=accounts.FAST_PASSWORDS
+    )
     return teens.create_teen(
         session,
         parent.parent_id,
