@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ URL_PREFIX = "sqlite:///"
 # A write holds the lock for microseconds; one held longer than this means something is wrong,
 # and the limiter fails open rather than keep a check waiting.
 BUSY_TIMEOUT_SECONDS = 0.25
+# Opening the file once per thread (WAL switch, schema) may meet every other process doing the
+# same at start-up; that wait is paid once, so it may be long.
+SETUP_TIMEOUT_SECONDS = 5.0
 # Every this many hits a process deletes the windows that have ended, so the file holds about
 # one row per device seen in the last minute.
 PURGE_EVERY = 1000
@@ -132,7 +136,21 @@ class SQLiteStorage(Storage):
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        connection = sqlite3.connect(self.path, timeout=SETUP_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            _set_up(connection)
+            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+
+def _set_up(connection: sqlite3.Connection) -> None:
+    """WAL and the schema, retried until SETUP_TIMEOUT_SECONDS: SQLite answers a journal-mode
+    switch that meets another process's with "locked" at once, without its busy wait."""
+    deadline = time.monotonic() + SETUP_TIMEOUT_SECONDS
+    while True:
         try:
             # WAL: writers append, readers never block. synchronous=OFF: no fsync at all; a
             # crashed process loses nothing, and the counts are not worth a disk flush per
@@ -143,7 +161,8 @@ class SQLiteStorage(Storage):
             if not connection.execute(_SCHEMA_DONE).fetchall():
                 for statement in _SCHEMA:
                     connection.execute(statement)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
