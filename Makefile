@@ -10,7 +10,7 @@ export ALERTSVC_ENV ?= development
 
 LINT_PATHS := alertsvc tests migrations $(wildcard bench)
 
-.PHONY: run test lint fmt bench migrate worker demo clean
+.PHONY: run test lint fmt bench migrate worker demo clean catalogs messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(RUNTIME)
 
-migrate: $(RUNTIME)
+# The translation catalogs (SPEC §10): each .po compiles to the .mo the service reads. `pip
+# install` does the same in its build step (setup.py); `make messages` extracts the source's
+# sentences into messages.pot and merges them into every catalog for translators.
+CATALOG_DIR := alertsvc/i18n/catalogs
+CATALOGS_MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOG_DIR)/*/LC_MESSAGES/messages.po))
+EXTRACT_KEYWORDS := -k msg -k msg_n:1,2 -k t -k tn:1,2
+
+$(CATALOG_DIR)/%/LC_MESSAGES/messages.mo: $(CATALOG_DIR)/%/LC_MESSAGES/messages.po | $(RUNTIME)
+	$(BIN)/pybabel --quiet compile -i $< -o $@ -l $*
+
+catalogs: $(CATALOGS_MO)
+
+messages: $(RUNTIME)
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(EXTRACT_KEYWORDS) --no-location --sort-output \
+		--project alertsvc --copyright-holder "alertsvc" -o $(CATALOG_DIR)/messages.pot .
+	$(BIN)/pybabel --quiet update -i $(CATALOG_DIR)/messages.pot -d $(CATALOG_DIR) \
+		--no-fuzzy-matching --ignore-obsolete
+
+migrate: $(RUNTIME) catalogs
 	$(BIN)/alertsvc db upgrade
 
 demo: migrate
@@ -32,7 +50,7 @@ demo: migrate
 
 # `serve --demo` checks the address before anything else (a second `make run` says at once
 # that the port is taken), then migrates and creates the demo family or keeps the existing one.
-run: $(RUNTIME)
+run: $(RUNTIME) catalogs
 	$(BIN)/alertsvc serve --demo
 
 worker: migrate
@@ -48,7 +66,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format $(LINT_PATHS)
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 
-test: lint
+test: lint catalogs
 	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: pyproject.toml $(STAMP)

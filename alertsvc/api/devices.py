@@ -105,12 +105,12 @@ class CheckOut(BaseModel):
         nudge, window = decision.nudge, decision.window
         return cls(
             nudge=(
-                NudgeCopyOut(id=answer.nudge_id, title=nudge.title, body=nudge.body)
+                NudgeCopyOut(id=answer.nudge_id, title=answer.title or "", body=answer.body or "")
                 if nudge is not None and answer.nudge_id is not None
                 else None
             ),
             reason=decision.reason.value,
-            explanation=decision.explanation,
+            explanation=answer.explanation,
             window=Span(start=window.start, end=window.end) if window is not None else None,
             next_check_at=decision.next_check_at,
             experiment=(
@@ -219,7 +219,10 @@ def pair_device() -> ResponseReturnValue:
 def check() -> ResponseReturnValue:
     data = parse_json(CheckIn, allow_empty=True)
     unit = check_service.CheckUnit(edge.reader(), edge.db, edge.check_limiter())
-    answer = check_service.check(unit, bearer_token(), data.utc_offset_minutes, edge.now())
+    answer = check_service.check(
+        unit, bearer_token(), data.utc_offset_minutes, edge.now(), edge.accepted_languages()
+    )
+    edge.speak(answer.language)
     return json_response(CheckOut.of(answer))
 
 

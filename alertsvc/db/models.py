@@ -38,6 +38,8 @@ class Parent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The name the parent's teens see (`/v1/me`); unset, it is the email's part before `@`.
     display_name: Mapped[str | None] = mapped_column(String(60))
+    # The pages' language the parent picked (BCP 47); unset, the browser's Accept-Language.
+    language: Mapped[str | None] = mapped_column(String(35))
 
 
 class ParentToken(Base):
@@ -128,6 +130,8 @@ class Device(Base):
     platform: Mapped[str] = mapped_column(String(16))
     paired_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The app's language (BCP 47), used by checks that carry no Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(35))
 
 
 class PairingCode(Base):

@@ -27,6 +27,7 @@ from alertsvc.domain.context import (
     next_nudge_instant,
 )
 from alertsvc.domain.context import VariantParams as VariantParams
+from alertsvc.domain.message import Localized, Message, Sayable, msg
 from alertsvc.domain.schedule import Policy
 from alertsvc.domain.state import AckAction as AckAction  # the check's vocabulary, with Reason
 from alertsvc.domain.state import NudgeState as NudgeState  # a CheckInput field
@@ -38,8 +39,8 @@ from alertsvc.domain.state import (
     with_nudge,
 )
 
-DEFAULT_TITLE = "School time"
-DEFAULT_BODY = (
+DEFAULT_TITLE = msg("School time")
+DEFAULT_BODY = msg(
     "Looks like you're on your phone during school hours. It can probably wait until later."
 )
 REDELIVERY_PERIOD = timedelta(seconds=120)
@@ -75,8 +76,8 @@ class Reason(StrEnum):
 class NudgeCopy:
     """What the nudge says."""
 
-    title: str
-    body: str
+    title: Sayable
+    body: Sayable
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ class Decision:
     window_occurrence: Occurrence | None
     next_check_at: datetime
     change_at: datetime | None
-    explanation: str
+    explanation: Message
     local_day: date
     effective_policy: Policy
 
@@ -123,7 +124,10 @@ def nudge_copy(arm: Arm | None) -> NudgeCopy:
     if arm is None:
         return _DEFAULT_COPY  # a frozen value, so one instance can serve every check
     params = arm.params
-    return NudgeCopy(params.title or DEFAULT_TITLE, params.body or DEFAULT_BODY)
+    return NudgeCopy(
+        Localized((("", params.title),)) if params.title else DEFAULT_TITLE,
+        Localized((("", params.body),)) if params.body else DEFAULT_BODY,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -267,7 +271,7 @@ def next_check_at(now: datetime, change: datetime | None, device_id: str) -> dat
 # --- explanation (SPEC §4.5) ------------------------------------------------------------------
 
 
-_EXPLAINERS: Mapping[Reason, Callable[[Context], str]] = {
+_EXPLAINERS: Mapping[Reason, Callable[[Context], Message]] = {
     Reason.DISABLED: explanations.disabled,
     Reason.NO_SCHEDULE: explanations.no_schedule,
     Reason.PAUSED: explanations.paused,

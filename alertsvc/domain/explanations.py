@@ -3,162 +3,229 @@ hours, its time zone and when things change, in the school's local time."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from alertsvc.domain.calendar import DayReason
 from alertsvc.domain.context import Context, local, next_nudge_instant
+from alertsvc.domain.message import Clock, Day, Hours, Message, Value, msg, msg_n
 from alertsvc.domain.state import cap_end, dismissal_run, marks_counting_on
 
 _DAY = timedelta(days=1)
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
-def _wall_clock(local_time: datetime) -> str:
-    return f"{local_time.hour:02d}:{local_time.minute:02d}"
+def _clock(local_time: datetime) -> Clock:
+    return Clock(local_time.hour * 60 + local_time.minute)
 
 
-def _day_words(ctx: Context, day: date) -> str:
-    if day == ctx.local_day + _DAY:
-        return "tomorrow"
-    words = f"{_WEEKDAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
-    return words if day.year == ctx.local_day.year else f"{words} {day.year}"
-
-
-def _moment(ctx: Context, instant: datetime, preposition: str) -> str:
-    """`"after 10:42"`, `"tomorrow after 10:42"`, `"until Monday 30 November at 08:00"`."""
+def _moment(ctx: Context, instant: datetime) -> Message:
+    """When something happens: `at 10:42`, `tomorrow at 10:42`, `on Monday 30 November at
+    10:42` (today's date is left out; another year's is written)."""
     local_time = local(ctx, instant)  # one zone conversion for both the date and the time
-    day, clock = local_time.date(), _wall_clock(local_time)
+    day, clock = local_time.date(), _clock(local_time)
     if day == ctx.local_day:
-        return f"{preposition} {clock}"
-    words = _day_words(ctx, day)
-    if preposition == "until":
-        return f"until {words} at {clock}"
-    return (
-        f"{words} {preposition} {clock}"
-        if words == "tomorrow"
-        else f"on {words} {preposition} {clock}"
+        return msg("at %(time)s", time=clock)
+    if day == ctx.local_day + _DAY:
+        return msg("tomorrow at %(time)s", time=clock)
+    return msg(
+        "on %(day)s at %(time)s",
+        day=Day(day, with_year=day.year != ctx.local_day.year),
+        time=clock,
     )
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _after(ctx: Context, instant: datetime) -> Message:
+    """The earliest something can happen: `after 10:42`, `tomorrow after 10:42`, …"""
+    local_time = local(ctx, instant)
+    day, clock = local_time.date(), _clock(local_time)
+    if day == ctx.local_day:
+        return msg("after %(time)s", time=clock)
+    if day == ctx.local_day + _DAY:
+        return msg("tomorrow after %(time)s", time=clock)
+    return msg(
+        "on %(day)s after %(time)s",
+        day=Day(day, with_year=day.year != ctx.local_day.year),
+        time=clock,
+    )
 
 
-def _hours_today(ctx: Context) -> str:
-    hours = ctx.today.hours if ctx.today is not None else ""
-    return f"School hours today are {hours} ({ctx.inp.place.timezone})"
+def _until(ctx: Context, instant: datetime | None) -> Message:
+    """How long something lasts: `until 10:42`, `until tomorrow at 10:42`, … or `for now`."""
+    if instant is None:
+        return msg("for now")
+    local_time = local(ctx, instant)
+    day, clock = local_time.date(), _clock(local_time)
+    if day == ctx.local_day:
+        return msg("until %(time)s", time=clock)
+    if day == ctx.local_day + _DAY:
+        return msg("until tomorrow at %(time)s", time=clock)
+    return msg(
+        "until %(day)s at %(time)s",
+        day=Day(day, with_year=day.year != ctx.local_day.year),
+        time=clock,
+    )
 
 
-def _why_no_school(ctx: Context) -> str:
+def _weekday_off(weekday: int) -> Message:
+    return (
+        msg("no school on Mondays"),
+        msg("no school on Tuesdays"),
+        msg("no school on Wednesdays"),
+        msg("no school on Thursdays"),
+        msg("no school on Fridays"),
+        msg("no school on Saturdays"),
+        msg("no school on Sundays"),
+    )[weekday]
+
+
+def _why_no_school(ctx: Context) -> Message:
     verdict = ctx.today.verdict if ctx.today is not None else None
     if verdict is None or verdict.reason is DayReason.WEEKLY_OFF:
-        return f"no school on {_WEEKDAY_NAMES[ctx.local_day.weekday()]}s"
+        return _weekday_off(ctx.local_day.weekday())
     if verdict.reason is DayReason.PUBLIC_HOLIDAY:
-        return f"public holiday: {verdict.detail}"
+        return msg("public holiday: %(name)s", name=verdict.detail or "")
     term = ctx.inp.schedule.term if ctx.inp.schedule is not None else None
     if verdict.reason is DayReason.OUTSIDE_TERM and term is not None:
-        return f"outside the school term, {term.first_day} to {term.last_day}"
+        return msg(
+            "outside the school term, %(first_day)s to %(last_day)s",
+            first_day=Day(term.first_day),
+            last_day=Day(term.last_day),
+        )
     if verdict.detail and verdict.detail != "No school":
-        return verdict.detail
-    return "a day off in the school calendar"
+        return msg("%(note)s", note=verdict.detail)  # the parent's own words, as written
+    return msg("a day off in the school calendar")
 
 
-def _next_school(ctx: Context) -> str:
+def _next_school(ctx: Context) -> Message:
     found = ctx.occurrence
     if found is None:
-        return "there are no school hours in the next 7 days"
-    return f"the next school hours start {_moment(ctx, found.interval.start, 'at')}"
+        return msg("there are no school hours in the next 7 days")
+    return msg("the next school hours start %(when)s", when=_moment(ctx, found.interval.start))
 
 
-def disabled(_ctx: Context) -> str:
-    return "Reminders are switched off for now."
+def _hours(ctx: Context) -> Hours:
+    return ctx.today.hours if ctx.today is not None else Hours(())
 
 
-def no_schedule(_ctx: Context) -> str:
-    return "There is no school schedule yet, so there are no reminders."
+def disabled(_ctx: Context) -> Message:
+    return msg("Reminders are switched off for now.")
 
 
-def paused(ctx: Context) -> str:
-    until = ctx.state.paused_until
-    when = _moment(ctx, until, "until") if until is not None else "for now"
-    return f"Reminders are paused {when} ({ctx.inp.place.timezone})."
+def no_schedule(_ctx: Context) -> Message:
+    return msg("There is no school schedule yet, so there are no reminders.")
 
 
-def no_school(ctx: Context) -> str:
-    zone = ctx.inp.place.timezone
-    return f"There is no school today ({_why_no_school(ctx)}); {_next_school(ctx)} ({zone})."
+def paused(ctx: Context) -> Message:
+    return msg(
+        "Reminders are paused %(until)s (%(zone)s).",
+        until=_until(ctx, ctx.state.paused_until),
+        zone=ctx.inp.place.timezone,
+    )
 
 
-def outside_hours(ctx: Context) -> str:
-    return f"{_hours_today(ctx)}; it is outside them now, and {_next_school(ctx)}."
+def no_school(ctx: Context) -> Message:
+    return msg(
+        "There is no school today (%(why)s); %(next)s (%(zone)s).",
+        why=_why_no_school(ctx),
+        next=_next_school(ctx),
+        zone=ctx.inp.place.timezone,
+    )
 
 
-def grace(ctx: Context) -> str:
+def outside_hours(ctx: Context) -> Message:
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); it is outside them now, and %(next)s.",
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
+        next=_next_school(ctx),
+    )
+
+
+def grace(ctx: Context) -> Message:
     start = next_nudge_instant(ctx)
-    minutes = _plural(ctx.policy.grace_minutes, "minute")
-    when = _moment(ctx, start, "at") if start is not None else "later"
-    return (
-        f"{_hours_today(ctx)}; it is the first {minutes} of school, so reminders can start {when}."
+    return msg_n(
+        "School hours today are %(hours)s (%(zone)s); it is the first minute of school, "
+        "so reminders can start %(when)s.",
+        "School hours today are %(hours)s (%(zone)s); it is the first %(count)d minutes of "
+        "school, so reminders can start %(when)s.",
+        ctx.policy.grace_minutes,
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
+        when=_moment(ctx, start) if start is not None else msg("later"),
     )
 
 
-def away(ctx: Context) -> str:
-    return (
-        f"{_hours_today(ctx)}; the device's clock is far from the school's time zone, "
-        "so there are no reminders while away."
+def away(ctx: Context) -> Message:
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); the device's clock is far from the "
+        "school's time zone, so there are no reminders while away.",
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
     )
 
 
-def snoozed(ctx: Context) -> str:
-    until = ctx.state.snoozed_until
-    when = _moment(ctx, until, "until") if until is not None else "for now"
-    return (
-        f"{_hours_today(ctx)}; reminders are snoozed {when} because the phone is used for school."
+def snoozed(ctx: Context) -> Message:
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); reminders are snoozed %(until)s because "
+        "the phone is used for school.",
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
+        until=_until(ctx, ctx.state.snoozed_until),
     )
 
 
-def holdout(ctx: Context) -> str:
-    return (
-        f"{_hours_today(ctx)}; this teen is in a product test's comparison group, "
-        "which gets no reminders."
+def holdout(ctx: Context) -> Message:
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); this teen is in a product test's "
+        "comparison group, which gets no reminders.",
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
     )
 
 
-def daily_cap(ctx: Context) -> str:
-    limit = _plural(ctx.policy.max_per_day, "reminder")
-    return (
-        f"{_hours_today(ctx)}; today's limit of {limit} is reached, so the next can come tomorrow."
+def daily_cap(ctx: Context) -> Message:
+    return msg_n(
+        "School hours today are %(hours)s (%(zone)s); today's limit of %(count)d reminder is "
+        "reached, so the next can come tomorrow.",
+        "School hours today are %(hours)s (%(zone)s); today's limit of %(count)d reminders is "
+        "reached, so the next can come tomorrow.",
+        ctx.policy.max_per_day,
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
     )
 
 
-def frequency_cap(ctx: Context) -> str:
+def frequency_cap(ctx: Context) -> Message:
     end = cap_end(ctx.state, ctx.local_day, ctx.policy)
-    when = _moment(ctx, end, "after") if end is not None else "later"
-    backoff = dismissal_run(marks_counting_on(ctx.state, ctx.local_day)) > 0
-    why = " (less often, since the last ones were dismissed)" if backoff else ""
-    return f"{_hours_today(ctx)}; a reminder can come again {when}{why}."
+    when = _after(ctx, end) if end is not None else msg("later")
+    values: dict[str, Value] = {"hours": _hours(ctx), "zone": ctx.inp.place.timezone, "when": when}
+    if dismissal_run(marks_counting_on(ctx.state, ctx.local_day)) > 0:
+        return msg(
+            "School hours today are %(hours)s (%(zone)s); a reminder can come again %(when)s "
+            "(less often, since the last ones were dismissed).",
+            **values,
+        )
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); a reminder can come again %(when)s.",
+        **values,
+    )
 
 
-def nudge(ctx: Context) -> str:
-    clock = _wall_clock(ctx.wall)  # the context's reading of now in the zone
-    return f"{_hours_today(ctx)}; at {clock} it is school time, so a gentle reminder came."
+def nudge(ctx: Context) -> Message:
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); at %(time)s it is school time, so a "
+        "gentle reminder came.",
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
+        time=_clock(ctx.wall),  # the context's reading of now in the zone
+    )
 
 
-def redelivery(ctx: Context) -> str:
+def redelivery(ctx: Context) -> Message:
     sent = ctx.state.last_nudge_at
-    clock = _wall_clock(local(ctx, sent)) if sent is not None else "just now"
-    return f"{_hours_today(ctx)}; this is the reminder from {clock} again, in case it was missed."
+    return msg(
+        "School hours today are %(hours)s (%(zone)s); this is the reminder from %(time)s "
+        "again, in case it was missed.",
+        hours=_hours(ctx),
+        zone=ctx.inp.place.timezone,
+        time=_clock(local(ctx, sent)) if sent is not None else msg("just now"),
+    )

@@ -23,6 +23,7 @@ from alertsvc.domain.calendar import (
     to_local,
     zone_named,
 )
+from alertsvc.domain.message import Hours
 from alertsvc.domain.schedule import (
     MINUTES_PER_DAY,
     Place,
@@ -46,7 +47,7 @@ class DayPlan:
     verdict: SchoolDay
     occurrences: tuple[Occurrence, ...]
     first_starts: Mapping[Window, datetime]
-    hours: str  # "08:15–11:45 and 12:30–15:05", for explanations
+    hours: Hours  # the day's windows, for explanations
 
     def occurrence_at(self, instant: datetime) -> Occurrence | None:
         """The occurrence whose interval contains `instant` (`Interval.contains`, inlined)."""
@@ -66,15 +67,8 @@ def build_plan(
     first_starts: dict[Window, datetime] = {}
     for occurrence in found:
         first_starts.setdefault(occurrence.window, occurrence.interval.start)
-    hours = listing([str(window) for window in verdict.windows])
+    hours = Hours(tuple((window.start, window.end) for window in verdict.windows))
     return DayPlan(verdict, found, first_starts, hours)
-
-
-def listing(parts: list[str]) -> str:
-    """`"a"`, `"a and b"`, `"a, b and c"`."""
-    if len(parts) <= 1:
-        return "".join(parts)
-    return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 Found = tuple[datetime, Occurrence] | None

@@ -116,6 +116,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Content-Security-Policy", _CSP)
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Content-Language", edge.language().tag)  # SPEC §10
     if g.get("authenticated") or "Authorization" in request.headers:
         headers["Cache-Control"] = "no-store"
     return response

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from alertsvc.config import Settings
+from alertsvc.i18n import Language, best_language
 from alertsvc.runtime import Runtime
 from alertsvc.services.ratelimit import CheckLimiter
 
@@ -43,6 +44,25 @@ def now() -> datetime:
         g.now = runtime().clock()
     value: datetime = g.now
     return value
+
+
+def accepted_languages() -> tuple[str, ...]:
+    """The request's Accept-Language tags, most wanted first (`*` left out)."""
+    return tuple(tag for tag, _quality in request.accept_languages if tag != "*")
+
+
+def language() -> Language:
+    """The language this request answers in: one a use case chose (`speak`), else the best
+    match of Accept-Language, else English. Its tag goes out as Content-Language."""
+    if "language" not in g:
+        g.language = best_language(accepted_languages())
+    chosen: Language = g.language
+    return chosen
+
+
+def speak(chosen: Language) -> None:
+    """Answer this request in `chosen` (a device's stored locale, a parent's picked language)."""
+    g.language = chosen
 
 
 def db() -> Session:

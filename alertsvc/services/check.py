@@ -14,7 +14,7 @@ definitions version, so no process answers from a copy older than the check's ow
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -32,6 +32,7 @@ from alertsvc.domain.decision import Arm, CheckInput, Decision, decide
 from alertsvc.domain.errors import NotAuthenticatedError, RateLimitedError
 from alertsvc.domain.schedule import SchoolException
 from alertsvc.domain.state import marks_before, with_nudge
+from alertsvc.i18n import Language, best_language
 from alertsvc.services import experiments
 from alertsvc.services.ids import digest, new_id
 
@@ -64,12 +65,22 @@ class CheckAnswer:
     nudge_id: str | None
     arm: Arm | None
     schedule_version: int | None
+    language: Language
+    explanation: str  # the decision's explanation, said in `language`
+    title: str | None  # the nudge's copy, in `language`
+    body: str | None
 
 
 def check(
-    unit: CheckUnit, token: str | None, device_offset_minutes: int | None, now: datetime
+    unit: CheckUnit,
+    token: str | None,
+    device_offset_minutes: int | None,
+    now: datetime,
+    languages: Sequence[str] = (),
 ) -> CheckAnswer:
-    """Answer the device holding `token` at `now`.
+    """Answer the device holding `token` at `now`, in the first of `languages` (the request's
+    Accept-Language, in order of preference) we speak, else the device's stored locale, else
+    English (SPEC §10).
 
     Raises NotAuthenticatedError for a missing, unknown or revoked token, RateLimitedError
     past the device's limit, and StateConflictError (unavailable) when other checks for the
@@ -90,7 +101,8 @@ def check(
         version=subject.experiments_version,
         exposures=subject.exposures,
     )
-    answer, new_nudge = _answer(unit, subject, now, device_offset_minutes, arm)
+    language = best_language((*languages, subject.locale))
+    answer, new_nudge = _answer(unit, subject, now, device_offset_minutes, arm, language)
     if new_nudge:
         metrics.NUDGES.inc()
     elif answer.nudge_id:
@@ -106,6 +118,7 @@ def _answer(
     now: datetime,
     device_offset_minutes: int | None,
     arm: Arm | None,
+    language: Language,
 ) -> tuple[CheckAnswer, bool]:
     """Decide; when the answer is a new nudge, claim and record it and commit. The flag says
     whether a new nudge was committed."""
@@ -130,29 +143,46 @@ def _answer(
             )
         )
         if decision.nudge is None or decision.redeliver_id is not None:
-            return CheckAnswer(decision, decision.redeliver_id, arm, version), False
+            return _said(decision, decision.redeliver_id, arm, version, language), False
         nudge_id = new_id("nud")
         claimed = with_nudge(subject.state, nudge_id, now, decision.local_day)
         session = unit.writer()
         if save_state(session, subject.teen_id, claimed, subject.state_version):
-            nudge_store.add_nudge(session, _record(subject, decision, nudge_id, now, arm, version))
+            answer = _said(decision, nudge_id, arm, version, language)
+            nudge_store.add_nudge(session, _record(subject, answer, now))
             session.commit()
-            return CheckAnswer(decision, nudge_id, arm, version), True
+            return answer, True
         # Another process answered for this teen since we read: decide again on its state.
         state, state_version = load_state(session, subject.teen_id)
         subject = replace(subject, state=state, state_version=state_version)
     raise StateConflictError(subject.teen_id)
 
 
-def _record(
-    subject: Subject,
+def _said(
     decision: Decision,
-    nudge_id: str,
-    now: datetime,
+    nudge_id: str | None,
     arm: Arm | None,
     schedule_version: int | None,
-) -> NudgeRecord:
-    if decision.nudge is None or decision.window is None:
+    language: Language,
+) -> CheckAnswer:
+    """The answer with its sentences in the reader's language."""
+    copy = decision.nudge
+    return CheckAnswer(
+        decision,
+        nudge_id,
+        arm,
+        schedule_version,
+        language,
+        language.say(decision.explanation),
+        language.say(copy.title) if copy is not None else None,
+        language.say(copy.body) if copy is not None else None,
+    )
+
+
+def _record(subject: Subject, answer: CheckAnswer, now: datetime) -> NudgeRecord:
+    """The new nudge as stored, its sentences in the language the teen read them in."""
+    decision, arm, nudge_id = answer.decision, answer.arm, answer.nudge_id
+    if nudge_id is None or answer.title is None or answer.body is None or decision.window is None:
         raise ValueError("only a nudge decision inside a window is recorded")
     return NudgeRecord(
         id=nudge_id,
@@ -162,12 +192,12 @@ def _record(
         local_date=decision.local_day,
         day_index=len(marks_before(subject.state, decision.local_day)),
         reason=decision.reason.value,
-        explanation=decision.explanation,
+        explanation=answer.explanation,
         window_start=decision.window.start,
         window_end=decision.window.end,
-        title=decision.nudge.title,
-        body=decision.nudge.body,
+        title=answer.title,
+        body=answer.body,
         experiment_key=arm.experiment_key if arm else None,
         variant_key=arm.variant_key if arm else None,
-        schedule_version=schedule_version or 0,
+        schedule_version=answer.schedule_version or 0,
     )

@@ -47,6 +47,20 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_protect_against_csrf)
     app.jinja_env.globals.update(product_name=PRODUCT_NAME, viewer=session.viewer)
+    _speak_in_templates(app)
+
+
+def _speak_in_templates(app: Flask) -> None:
+    """Templates say `_("…")`, `ngettext(…)` and `{% trans %}` in the request's language
+    (`edge.language()`); `language` gives `<html lang dir>` and the time formats."""
+    env = app.jinja_env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: edge.language().gettext(text),
+        ngettext=lambda one, many, n: edge.language().ngettext(one, many, n),
+        newstyle=True,
+    )
+    env.globals.update(language=edge.language)
 
 
 def needs_csrf_check() -> bool:

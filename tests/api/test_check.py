@@ -41,7 +41,7 @@ def test_check_in_school_hours_nudges_with_window_and_explanation(
     assert body["window"] == {"start": "2026-11-25T13:00:00Z", "end": "2026-11-25T20:00:00Z"}
     assert body["schedule_version"] == 1
     assert body["experiment"] is None
-    assert "08:00–15:00" in body["explanation"]
+    assert "8:00 AM – 3:00 PM" in body["explanation"]  # English without a region: CLDR's en
     assert "America/New_York" in body["explanation"]
     next_check = _instant(body["next_check_at"])
     assert clock.now + timedelta(seconds=60) <= next_check <= clock.now + timedelta(hours=1)

@@ -192,7 +192,7 @@ def test_recent_holds_this_teens_reminders_of_the_last_fourteen_days_with_acks(
     assert [r["id"] for r in recent] == [fresh]
     assert recent[0]["at"] == "2026-11-25T13:20:00Z"
     assert recent[0]["reason"] == "in_school_hours"
-    assert recent[0]["explanation"].startswith("School hours today are 08:00–15:00")
+    assert recent[0]["explanation"].startswith("School hours today are 8:00 AM – 3:00 PM")
     assert recent[0]["acks"] == [
         {"action": "report_wrong", "at": "2026-11-25T13:20:00Z", "comment": "Free period"}
     ]

@@ -135,7 +135,7 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     token = device["device_token"]
     result = _api(live_server, "POST", "/v1/check", {"utc_offset_minutes": OFFSET_MINUTES}, token)
     assert result["reason"] == "in_school_hours", result
-    assert "08:15–11:45" in result["explanation"], result
+    assert "8:15 – 11:45 AM" in result["explanation"], result
     nudge = result["nudge"]
     _api(live_server, "POST", f"/v1/nudges/{nudge['id']}/ack", {"action": "shown"}, token)
     _api(live_server, "POST", f"/v1/nudges/{nudge['id']}/ack", {"action": "report_wrong"}, token)

@@ -22,6 +22,7 @@ from alertsvc.domain.decision import (
     decide,
     effective_policy,
 )
+from alertsvc.domain.message import Sayable
 from alertsvc.domain.schedule import (
     ExceptionKind,
     Place,
@@ -38,6 +39,13 @@ from alertsvc.domain.state import (
     with_ack,
     with_nudge,
 )
+from alertsvc.i18n import language
+
+
+def said(sentence: Sayable) -> str:
+    """A sentence as a British English reader gets it (24-hour times, as SPEC §4.5 writes)."""
+    return language("en-GB").say(sentence)
+
 
 ZONE = "America/New_York"
 PLACE = Place(ZONE, "US")
@@ -132,7 +140,7 @@ def test_the_order_of_reasons_is_the_order_of_spec_4_3() -> None:
 def test_a_nudge_carries_the_gentle_default_copy_and_the_current_window() -> None:
     decision = check(local(MONDAY, 10))
     assert decision.nudge == NudgeCopy(DEFAULT_TITLE, DEFAULT_BODY)
-    assert decision.nudge.title == "School time"
+    assert str(decision.nudge.title) == "School time"
     assert decision.window is not None
     assert decision.window.start == local(MONDAY, 8)
     assert decision.window.end == local(MONDAY, 15)
@@ -171,8 +179,8 @@ def test_no_school_today_says_why(
     schedule = Schedule(weekly=SCHOOL_WEEK.weekly, term=term)
     decision = check(local(day, 10), schedule=schedule, exceptions=exceptions)
     assert decision.reason is Reason.NO_SCHOOL_TODAY
-    assert fragment in decision.explanation
-    assert ZONE in decision.explanation
+    assert fragment in said(decision.explanation)
+    assert ZONE in said(decision.explanation)
 
 
 def test_a_custom_hours_exception_replaces_the_weekly_windows() -> None:
@@ -355,7 +363,8 @@ def test_variant_overrides_replace_copy_and_cadence() -> None:
     arm = Arm("cadence", "fast", params)
     first = check(local(MONDAY, 8, 0, second=30), arm=arm)
     assert first.reason is Reason.IN_SCHOOL_HOURS
-    assert first.nudge == NudgeCopy("Quick check", "Maybe later?")
+    assert first.nudge is not None
+    assert (said(first.nudge.title), said(first.nudge.body)) == ("Quick check", "Maybe later?")
     assert first.effective_policy == Policy(grace_minutes=0, min_interval_minutes=5, max_per_day=2)
     state = with_nudge(NudgeState(), "n1", local(MONDAY, 8), MONDAY)
     assert check(local(MONDAY, 8, 4), arm=arm, state=state).reason is Reason.FREQUENCY_CAP
@@ -366,7 +375,9 @@ def test_variant_overrides_replace_copy_and_cadence() -> None:
 
 def test_a_variant_may_set_only_the_title() -> None:
     arm = Arm("copy", "short", VariantParams(title="Hey"))
-    assert check(local(MONDAY, 10), arm=arm).nudge == NudgeCopy("Hey", DEFAULT_BODY)
+    nudge = check(local(MONDAY, 10), arm=arm).nudge
+    assert nudge is not None
+    assert (said(nudge.title), nudge.body) == ("Hey", DEFAULT_BODY)
 
 
 def test_unset_overrides_keep_the_schedules_policy() -> None:
@@ -464,14 +475,14 @@ def test_an_unknown_ack_action_is_rejected() -> None:
 
 
 def explained(conditions: Iterable[Reason]) -> str:
-    return decide(scenario(conditions)).explanation
+    return said(decide(scenario(conditions)).explanation)
 
 
 def test_the_explanation_matches_spec_4_5s_example() -> None:
     state = NudgeState(
         day=MONDAY, day_marks=".", last_nudge_id="n", last_nudge_at=local(MONDAY, 10, 12)
     )
-    assert check(local(MONDAY, 10, 20), state=state).explanation == (
+    assert said(check(local(MONDAY, 10, 20), state=state).explanation) == (
         "School hours today are 08:00–15:00 (America/New_York); "
         "a reminder can come again after 10:42."
     )
@@ -506,11 +517,13 @@ def test_every_reason_is_explained_in_one_plain_sentence(reason: Reason, fragmen
 
 def test_explanations_name_other_days_in_words() -> None:
     paused = NudgeState(paused_until=local(MONDAY + timedelta(days=1), 7, 45))
-    assert "paused until tomorrow at 07:45" in check(local(MONDAY, 10), state=paused).explanation
+    assert "paused until tomorrow at 07:45" in said(
+        check(local(MONDAY, 10), state=paused).explanation
+    )
     later = NudgeState(paused_until=local(date(2027, 1, 4), 8))
-    text = check(local(MONDAY, 10), state=later).explanation
-    assert "until Monday 4 January 2027 at 08:00" in text
-    friday = check(local(date(2026, 11, 27), 16)).explanation
+    text = said(check(local(MONDAY, 10), state=later).explanation)
+    assert "until Monday, 4 January 2027 at 08:00" in text
+    friday = said(check(local(date(2026, 11, 27), 16)).explanation)
     assert "the next school hours start on Monday 30 November at 08:00" in friday
 
 
@@ -518,12 +531,12 @@ def test_back_off_is_mentioned_when_it_applies() -> None:
     state = NudgeState(
         day=MONDAY, day_marks="d", last_nudge_id="n", last_nudge_at=local(MONDAY, 10)
     )
-    text = check(local(MONDAY, 10, 30), state=state).explanation
+    text = said(check(local(MONDAY, 10, 30), state=state).explanation)
     assert "after 11:00" in text
     assert "dismissed" in text
 
 
 def test_a_re_delivery_says_so() -> None:
     state = nudged_at(local(MONDAY, 10))
-    text = check(local(MONDAY, 10, 1), state=state).explanation
+    text = said(check(local(MONDAY, 10, 1), state=state).explanation)
     assert "the reminder from 10:00 again" in text

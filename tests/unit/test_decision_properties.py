@@ -235,7 +235,7 @@ def test_never_a_nudge_outside_a_window_or_on_a_day_without_school(
     decision = teen.check(now, state)
     assert now + timedelta(seconds=60) <= decision.next_check_at <= now + timedelta(hours=1)
     assert decision.change_at is None or decision.change_at > now
-    assert decision.explanation.endswith(".")
+    assert str(decision.explanation).endswith(".")
     if decision.nudge is None:
         return
     zone = teen.place.timezone

@@ -39,6 +39,7 @@ class Subject:
     teen_id: str
     place: Place
     last_seen_at: datetime | None
+    locale: str | None
     schedule: Schedule | None
     state: NudgeState
     state_version: int | None
@@ -56,6 +57,7 @@ class SubjectRow(NamedTuple):
     device_id: str
     teen_id: str
     last_seen_at: datetime | None
+    locale: str | None
     timezone: str
     country: str | None
     subdivision: str | None
@@ -90,6 +92,7 @@ _COLUMNS: Mapping[str, Any] = {
     "device_id": Device.id,
     "teen_id": Device.teen_id,
     "last_seen_at": Device.last_seen_at,
+    "locale": Device.locale,
     "timezone": Teen.timezone,
     "country": Teen.country,
     "subdivision": Teen.subdivision,
@@ -216,6 +219,7 @@ def find_subject(reader: Connection, token_hash: str) -> Subject | None:
         teen_id=row.teen_id,
         place=Place(row.timezone, row.country, row.subdivision),
         last_seen_at=row.last_seen_at,
+        locale=row.locale,
         schedule=_schedule(row),
         state=state,
         state_version=state_version,
