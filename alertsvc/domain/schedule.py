@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError, reason
-from alertsvc.domain.message import msg
+from alertsvc.domain.message import Hours, msg
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WINDOWS_PER_DAY = 8
@@ -151,7 +151,7 @@ def check_windows(path: str, windows: Sequence[Window | None]) -> list[FieldErro
                     msg(
                         "overlaps %(other)s (%(window)s)",
                         other=f"{path}[{reaching[1]}]",
-                        window=str(reaching[0]),
+                        window=Hours(((reaching[0].start, reaching[0].end),)),
                     ),
                 )
             )
