@@ -41,6 +41,7 @@ _MESSAGES: dict[str, Message] = {
     "int_type": msg("must be an integer"),
     "int_parsing": msg("must be an integer"),
     "int_from_float": msg("must be an integer"),
+    "int_parsing_size": msg("must be an integer"),
     "float_type": msg("must be a number"),
     "float_parsing": msg("must be a number"),
     "finite_number": msg("must be a finite number"),
