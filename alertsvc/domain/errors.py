@@ -113,8 +113,9 @@ class UnavailableError(_SaidError):
 
 def reason(error: Exception) -> Sayable:
     """What an exception says to a person: the sentence it was raised with
-    (`ValueError(msg("must be …"))`), else its text as it is."""
+    (`ValueError(msg("must be …"))`), else its text as it is (for every language: nobody
+    marked it for translation)."""
     said = error.args[0] if error.args else None
     if isinstance(said, (Message, Localized)):
         return said
-    return msg("%(reason)s", reason=str(error))
+    return Localized((("", str(error)),))
