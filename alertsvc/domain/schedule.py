@@ -145,12 +145,13 @@ def check_windows(path: str, windows: Sequence[Window | None]) -> list[FieldErro
     reaching: tuple[Window, int] | None = None
     for window, index in sorted(valid):
         if reaching is not None and window.start < reaching[0].end:
+            other = f"{path}[{reaching[1]}]"
             errors.append(
                 FieldError(
                     f"{path}[{index}].start",
                     msg(
                         "overlaps %(other)s (%(window)s)",
-                        other=f"{path}[{reaching[1]}]",
+                        other=other,
                         window=Hours(((reaching[0].start, reaching[0].end),)),
                     ),
                 )
