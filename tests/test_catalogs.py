@@ -73,12 +73,16 @@ def test_every_sentence_is_translated_with_the_same_placeholders(catalog: str) -
     problems: list[str] = []
     for key, entry in entries.items():
         singular = key if isinstance(key, str) else key[0]
-        wanted = _placeholders(singular) | (set() if isinstance(key, str) else _placeholders(key[1]))
+        wanted = _placeholders(singular) | (
+            set() if isinstance(key, str) else _placeholders(key[1])
+        )
         forms = [entry.string] if isinstance(entry.string, str) else list(entry.string)
         if entry.fuzzy:
             problems.append(f"fuzzy: {singular!r}")
         if not isinstance(key, str) and len(forms) != translated.num_plurals:
-            problems.append(f"{len(forms)} plural forms, {translated.num_plurals} wanted: {singular!r}")
+            problems.append(
+                f"{len(forms)} plural forms, {translated.num_plurals} wanted: {singular!r}"
+            )
         for form in forms:
             if not form.strip():
                 problems.append(f"untranslated: {singular!r}")

@@ -13,13 +13,13 @@ zones), each shipped language's sentence, the pseudo-language's and British Engl
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 
-from alertsvc.domain.calendar import school_day, to_local, zone_named
+from alertsvc.domain.calendar import occurrences_on, school_day, to_local, zone_named
 from alertsvc.domain.decision import Decision, Reason
-from alertsvc.domain.state import NudgeState
+from alertsvc.domain.state import NudgeState, cap_end
 from alertsvc.i18n import CATALOGS, PSEUDO_TAG, Language, language
 from tests.unit.test_decision_properties import Teen, single_checks
 
@@ -60,7 +60,12 @@ def _times_about(teen: Teen, now: datetime, state: NudgeState, decision: Decisio
     grace = decision.effective_policy.grace_minutes
     windows = [w for day in teen.schedule.weekly for w in day]
     windows += [w for exception in teen.exceptions for w in exception.windows]
-    found = {edge for w in windows for edge in (w.start, w.end, (w.start + grace) % 1440)}
+    found = {edge for w in windows for edge in (w.start, w.end)}
+    for ahead in range(-1, 9):  # grace ends in elapsed time: across a clock change too
+        day = decision.local_day + timedelta(days=ahead)
+        verdict = school_day(day, teen.schedule, teen.exceptions, teen.place)
+        for occurrence in occurrences_on(day, verdict.windows, zone_named(zone)):
+            found |= _minutes(occurrence.interval.start + timedelta(minutes=grace), zone)
     for instant in (
         now,
         decision.change_at,
@@ -68,6 +73,7 @@ def _times_about(teen: Teen, now: datetime, state: NudgeState, decision: Decisio
         state.paused_until,
         state.snoozed_until,
         state.last_nudge_at,
+        cap_end(state, decision.local_day, decision.effective_policy),
     ):
         found |= _minutes(instant, zone)
     return found
@@ -86,6 +92,7 @@ def test_every_language_names_the_times_of_the_check(
     allowed = _times_about(teen, now, state, decision)
     for lang in LANGUAGES:
         sentence = lang.say(decision.explanation)
+        assert "  " not in sentence and " ()" not in sentence, (lang.tag, sentence)  # no gap
         assert zone in sentence or decision.reason in (Reason.DISABLED, Reason.NO_SCHEDULE)
         if decision.reason in ABOUT_TODAYS_HOURS:
             assert lang.hours(windows) in sentence, (lang.tag, sentence)
