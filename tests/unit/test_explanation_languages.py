@@ -92,7 +92,8 @@ def test_every_language_names_the_times_of_the_check(
     allowed = _times_about(teen, now, state, decision)
     for lang in LANGUAGES:
         sentence = lang.say(decision.explanation)
-        assert "  " not in sentence and " ()" not in sentence, (lang.tag, sentence)  # no gap
+        assert "  " not in sentence, (lang.tag, sentence)  # no empty placeholder
+        assert " ()" not in sentence, (lang.tag, sentence)
         assert zone in sentence or decision.reason in (Reason.DISABLED, Reason.NO_SCHEDULE)
         if decision.reason in ABOUT_TODAYS_HOURS:
             assert lang.hours(windows) in sentence, (lang.tag, sentence)
