@@ -17,9 +17,7 @@ SCHOOL_MORNING = datetime(2026, 11, 25, 13, 20, tzinfo=UTC)
 
 def _pair(parent: Api, teen: str, **extra: Any) -> Any:
     code = parent.post(f"/v1/teens/{teen}/pairing-codes").get_json()["code"]
-    return parent.as_(None).post(
-        "/v1/devices", {"pairing_code": code, "platform": "web", **extra}
-    )
+    return parent.as_(None).post("/v1/devices", {"pairing_code": code, "platform": "web", **extra})
 
 
 def _device(parent: Api, teen: str, **extra: Any) -> Api:
