@@ -5,7 +5,7 @@
 
 import * as api from "./api.js";
 import * as i18n from "./i18n.js";
-import { t } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 import { CheckLoop } from "./loop.js";
 import { store } from "./store.js";
 import * as view from "./views.js";
@@ -31,7 +31,7 @@ async function pair(event) {
     start();
   } else if (outcome.kind === "wait") {
     const seconds = Math.ceil(outcome.seconds);
-    view.pairError(i18n.tn("Too many tries. Wait %(count)d second, then try again.", "Too many tries. Wait %(count)d seconds, then try again.", seconds));
+    view.pairError(tn("Too many tries. Wait %(count)d second, then try again.", "Too many tries. Wait %(count)d seconds, then try again.", seconds));
   } else if (outcome.kind === "offline") {
     view.pairError(t("Can't reach the service. Check the connection and try again."));
   } else {
