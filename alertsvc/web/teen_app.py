@@ -55,7 +55,9 @@ def _compress(response: Response) -> Response:
     ):
         return response
     response.direct_passthrough = False
-    response.set_data(_gzipped(response.get_data()))
+    body = response.get_data()
+    response.close()  # the file it was read from
+    response.set_data(_gzipped(body))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     etag, weak = response.get_etag()
