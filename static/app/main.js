@@ -202,6 +202,7 @@ function wire() {
 // The page's words first (the language picked on this device, else the browser's), then the rest.
 await i18n.use(i18n.choose(store.me?.locale));
 view.translatePage();
+document.documentElement.classList.remove("loading");
 wire();
 if (store.token) start();
 else view.pairing();
