@@ -19,11 +19,10 @@ from alertsvc.api.io import (
     parse_json,
 )
 from alertsvc.api.owned import owned_teen
-from alertsvc.domain.errors import FieldError
 from alertsvc.domain.message import msg
 from alertsvc.domain.state import AckAction
 from alertsvc.http import edge
-from alertsvc.http.problems import PROBLEM_TYPE_BASE, Problem, not_found, validation_problem
+from alertsvc.http.problems import PROBLEM_TYPE_BASE, Problem, not_found
 from alertsvc.i18n import best_language
 from alertsvc.services import check as check_service
 from alertsvc.services import nudges, pairing
@@ -207,20 +206,18 @@ def pair_device() -> ResponseReturnValue:
     data = parse_json(PairIn)
     keys = guard_failures("pairing")
     session = edge.db()
-    # A new device answers in the language it asked for, unless its request says otherwise.
+    # A new device answers in the language it asked for, unless its request says otherwise
+    # (an unsupported `locale` is a 422 naming it, said in the request's language).
     edge.speak(best_language((*edge.accepted_languages(), data.locale)))
-    say = edge.language().say
     try:
         paired = pairing.pair_device(
             session, data.pairing_code, data.platform, edge.now(), data.locale
         )
-    except pairing.UnsupportedLocaleError:
-        raise validation_problem([FieldError("locale", say(pairing.UNSUPPORTED_LOCALE))]) from None
     except pairing.InvalidCodeError:
         session.rollback()
         note_failure(keys)
         raise Problem(
-            400, say(INVALID_CODE_TITLE), say(INVALID_CODE_DETAIL), type_=INVALID_CODE_TYPE
+            400, INVALID_CODE_TITLE, INVALID_CODE_DETAIL, type_=INVALID_CODE_TYPE
         ) from None
     session.commit()
     return json_response(PairedOut.model_validate(paired), 201)

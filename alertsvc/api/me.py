@@ -19,10 +19,8 @@ from alertsvc.api.schedules import PreviewWindowOut, ScheduleOut
 from alertsvc.db.repositories.exceptions import DayOff
 from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.repositories.schedules import StampedSchedule
-from alertsvc.domain.errors import FieldError
 from alertsvc.domain.schedule import format_hhmm
 from alertsvc.http import edge
-from alertsvc.http.problems import validation_problem
 from alertsvc.i18n import best_language
 from alertsvc.services import pairing, teen_view
 from alertsvc.services.inputs.schedules import (
@@ -258,13 +256,10 @@ def update_me() -> ResponseReturnValue:
 
 
 def _store_locale(session: Session, device: DeviceIdentity, locale: str | None) -> DeviceIdentity:
-    try:
-        stored = pairing.set_locale(session, device, locale)
-    except pairing.UnsupportedLocaleError:
-        session.rollback()
-        _speak_for(device.locale)
-        said = edge.language().say(pairing.UNSUPPORTED_LOCALE)
-        raise validation_problem([FieldError("locale", said)]) from None
+    """Raises UnsupportedLocaleError (a 422 naming `locale`, said in the device's language
+    unless the request names one) before anything is written."""
+    _speak_for(device.locale)
+    stored = pairing.set_locale(session, device, locale)
     return DeviceIdentity(device.device_id, device.teen_id, stored)
 
 

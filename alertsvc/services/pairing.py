@@ -23,7 +23,7 @@ CODE_LENGTH = 8
 CODE_TTL = timedelta(minutes=15)
 
 
-# The sentences of the errors below; a face says them in the reader's language.
+# The sentences of the errors below, said in the reader's language at the edge.
 INVALID_CODE = msg("is unknown, already used or expired; ask a parent for a new one")
 UNSUPPORTED_LOCALE = msg(
     "is not a language we speak; use a language tag such as %(tags)s",
@@ -35,14 +35,14 @@ class InvalidCodeError(InvalidFieldsError):
     """The code is unknown, already used or expired (the caller can't tell which)."""
 
     def __init__(self) -> None:
-        super().__init__([FieldError("pairing_code", str(INVALID_CODE))])
+        super().__init__([FieldError("pairing_code", INVALID_CODE)])
 
 
 class UnsupportedLocaleError(InvalidFieldsError):
     """A device's `locale` that none of our catalogs speaks (or not a BCP 47 tag at all)."""
 
     def __init__(self) -> None:
-        super().__init__([FieldError("locale", str(UNSUPPORTED_LOCALE))])
+        super().__init__([FieldError("locale", UNSUPPORTED_LOCALE)])
 
 
 @dataclass(frozen=True, slots=True)
