@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from alertsvc.db.models import Exposure
 from alertsvc.db.models import Experiment as ExperimentRow
+from alertsvc.db.models import Exposure
 from alertsvc.http import edge
 from tests.api.checking import make_teen, pair, put_schedule
 from tests.support import Api
