@@ -96,12 +96,13 @@ def new_experiment() -> ResponseReturnValue:
             )
             flash(say(saved), "success")
             return redirect(url_for(".experiment", key=stored.key))
-    status = INVALID if form.errors else 200
+    links = _error_links(form)
+    status = INVALID if form.errors or form.form_errors or links else 200
     return render(
         "admin/new_experiment.html",
         status,
         form=form,
-        error_links=_error_links(form),
+        error_links=links,
         # Rows 3 and up fold away until they are used.
         more_rows_open=any(
             not entry.form.is_empty() or entry.errors for entry in form.variants.entries[2:]

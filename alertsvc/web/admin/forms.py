@@ -172,17 +172,24 @@ def _copy(row: VariantRow, name: str) -> str | dict[str, str] | None:
 
 
 def copy_errors(form: ExperimentForm) -> bool:
-    """Whether a variant writes in several languages with a row for "every language" (put
-    next to that row's language); a form with such a mistake is not sent on."""
+    """Whether a variant's rows of copy name their languages wrongly: a row for "every
+    language" among several, or a language with two rows (each said next to the row's
+    language); a form with such a mistake is not sent on."""
     found = False
     for entry in form.variants:
         filled = [c.form for c in entry.form.copies if not c.form.is_empty()]
-        if len(filled) > 1:
-            for copy in filled:
-                if copy.language.data == EVERY_LANGUAGE:
-                    rule = msg("Choose a language for each row when you write in several.")
-                    copy.language.errors = [*copy.language.errors, say(rule)]
-                    found = True
+        seen: set[str] = set()
+        for copy in filled:
+            tag = copy.language.data or EVERY_LANGUAGE
+            if tag == EVERY_LANGUAGE and len(filled) > 1:
+                rule = msg("Choose a language for each row when you write in several.")
+            elif tag in seen:
+                rule = msg("This language has a row already; write its text there.")
+            else:
+                seen.add(tag)
+                continue
+            copy.language.errors = [*copy.language.errors, say(rule)]
+            found = True
     return found
 
 
