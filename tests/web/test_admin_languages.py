@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -205,3 +206,10 @@ def _token(page: str) -> str:
     match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page)
     assert match
     return match.group(1)
+
+
+def test_the_admin_stylesheet_is_right_to_left_safe() -> None:
+    css = (Path(__file__).parents[2] / "static" / "admin.css").read_text(encoding="utf-8")
+    physical = re.findall(r"^\s*[a-z-]*(?:left|right)[a-z-]*\s*:", css, re.MULTILINE)
+    assert physical == []
+    assert "text-align: left" not in css

@@ -16,11 +16,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.message import Sayable
 from alertsvc.http import edge
 from alertsvc.i18n import NATIVE_NAMES
 from alertsvc.services import flags
 from alertsvc.web.admin import forms
-from alertsvc.web.admin.words import translate_labels
+from alertsvc.web.admin.words import say, translate_labels
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -70,6 +71,12 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@blueprint.app_template_filter("say")
+def say_filter(message: Sayable) -> str:
+    """A sentence made in Python (`msg(...)`), in the request's language."""
+    return say(message)
 
 
 @blueprint.app_template_filter("admin_json")
