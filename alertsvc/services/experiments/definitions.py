@@ -15,7 +15,7 @@ from alertsvc.db.repositories.experiments import StoredExperiment
 from alertsvc.domain.copy import field_error
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
 from alertsvc.domain.experiments import Experiment, Status, definition_errors
-from alertsvc.domain.message import msg
+from alertsvc.domain.message import Message, msg
 from alertsvc.i18n import supported_tag
 from alertsvc.services import audit
 
@@ -34,14 +34,18 @@ class ExperimentExistsError(ConflictError):
     field = "key"
 
     def __init__(self, key: str) -> None:
-        super().__init__(
-            str(msg("An experiment with this key already exists. Choose another key."))
-        )
+        self.sentence = msg("An experiment with this key already exists. Choose another key.")
+        super().__init__(str(self.sentence))
         self.key = key
 
 
 class ExperimentConflictError(ConflictError):
-    """A change the experiment's state does not allow; the message says why."""
+    """A change the experiment's state does not allow; the message says why (`sentence`, to
+    be said in the reader's language; `str()` is English)."""
+
+    def __init__(self, sentence: Message) -> None:
+        super().__init__(str(sentence))
+        self.sentence = sentence
 
 
 def definition_json(experiment: Experiment) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
-from alertsvc.domain.message import Sayable
+from alertsvc.domain.message import Message, Sayable
 from alertsvc.http import edge
 from alertsvc.i18n import NATIVE_NAMES
 from alertsvc.services import flags
@@ -123,13 +123,15 @@ def _refused(
     error: InvalidFieldsError | ConflictError, form: Any | None, rows: Sequence[int]
 ) -> Outcome[Any]:
     field: str | None = getattr(error, "field", None)
+    sentence = getattr(error, "sentence", None)  # a refusal's message, to say in the language
+    said = say(sentence) if isinstance(sentence, Message) else str(error)
     if isinstance(error, InvalidFieldsError):
         status, errors = INVALID, forms.domain_errors(error.errors)
     elif field is not None:
-        status, errors = INVALID, [((field,), str(error))]
+        status, errors = INVALID, [((field,), said)]
     else:
-        status, errors = CONFLICT, [((), str(error))]
+        status, errors = CONFLICT, [((), said)]
     if form is None:
-        return Outcome(status=status, message=str(error))
+        return Outcome(status=status, message=said)
     forms.show_errors(form, errors, rows)
-    return Outcome(status=status, message=str(error) if status == CONFLICT else "")
+    return Outcome(status=status, message=said if status == CONFLICT else "")
