@@ -213,3 +213,37 @@ def test_the_admin_stylesheet_is_right_to_left_safe() -> None:
     physical = re.findall(r"^\s*[a-z-]*(?:left|right)[a-z-]*\s*:", css, re.MULTILINE)
     assert physical == []
     assert "text-align: left" not in css
+
+
+def test_new_weights_keep_the_copy_by_language(app: Flask, admin: Pages) -> None:
+    assert _create(admin, _form()).status_code == 302
+    page = admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True)
+    data = {
+        "csrf_token": _token(page),
+        "traffic_percent": "40",
+        "weights-0": "1",
+        "weights-1": "3",
+    }
+    changed = admin.client.post(f"/admin/experiments/{KEY}/settings", data=data)
+    assert changed.status_code == 302, _texts(changed.get_data(as_text=True))
+    stored = _stored(app)
+    assert stored is not None
+    assert stored.experiment.variants[1].weight == 3
+    assert stored.experiment.variants[1].params.title == Localized(
+        (("es", "Hora de clase"), ("en", "School time"))
+    )
+
+
+def test_a_refusal_speaks_the_pseudo_language(app: Flask, admin: Pages) -> None:
+    assert _create(admin, _form()).status_code == 302
+    page = admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True)
+    # A draft cannot stop: the refusal is said in the reader's language.
+    refused = admin.client.post(
+        f"/admin/experiments/{KEY}/stop",
+        data={"csrf_token": _token(page), "confirm": "y"},
+        headers=PSEUDO,
+    )
+    assert refused.status_code == 409
+    text = _texts(refused.get_data(as_text=True))
+    assert "An experiment cannot go from" not in text
+    assert "Àñ éẋþéŕîɱéñţ çàññöţ ĝö ƒŕöɱ draft ţö stopped." in text
