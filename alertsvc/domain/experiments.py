@@ -208,10 +208,16 @@ def hashed_variant(experiment: Experiment, teen_id: str) -> str | None:
     return experiment.variants[index].key if index >= 0 else None
 
 
-def assign(experiment: Experiment, teen_id: str, country: str | None, timezone: str) -> str | None:
+def assign(
+    experiment: Experiment,
+    teen_id: str,
+    country: str | None,
+    timezone: str,
+    language: str | None = None,
+) -> str | None:
     """The teen's variant key, or None when targeting excludes them or they fall outside
     coverage. Stateless: callers keep the first answer (the exposure) to make it sticky."""
-    if not teen_id or not experiment.targeting.matches(country, timezone):
+    if not teen_id or not experiment.targeting.matches(country, timezone, language):
         return None
     return hashed_variant(experiment, teen_id)
 
