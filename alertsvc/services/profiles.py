@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.repositories import profiles as profile_rows
 from alertsvc.db.repositories.profiles import ParentProfile
 from alertsvc.domain.errors import FieldError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.message import msg
 
 NAME_MAX_LENGTH = 60
 
@@ -51,10 +52,10 @@ def check_name(name: str) -> str:
     """The name without surrounding spaces, or `InvalidFieldsError` naming `name`."""
     cleaned = name.strip()
     if not cleaned:
-        raise InvalidFieldsError([FieldError("name", "must not be empty")])
+        raise InvalidFieldsError([FieldError("name", msg("must not be empty"))])
     if len(cleaned) > NAME_MAX_LENGTH:
         raise InvalidFieldsError(
-            [FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters")]
+            [FieldError("name", msg("must be at most %(max)d characters", max=NAME_MAX_LENGTH))]
         )
     return cleaned
 

@@ -6,6 +6,7 @@ from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from alertsvc.domain.message import Message, msg
 from alertsvc.http import edge
 from alertsvc.http.problems import Problem
 from alertsvc.runtime import Runtime
@@ -118,15 +119,17 @@ def _protect_against_csrf() -> None:
         return  # unknown routes answer 404/405 as usual
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in _TRUSTED_FETCH_SITES:
-        raise _stale_form("This form was sent from another site, so we did not accept it.")
+        raise _stale_form(msg("This form was sent from another site, so we did not accept it."))
     try:
         csrf.protect()
     except CSRFError:
         raise _stale_form(
-            "This form has expired or was not sent from this site. "
-            "Go back, reload the page and try again."
+            msg(
+                "This form has expired or was not sent from this site. "
+                "Go back, reload the page and try again."
+            )
         ) from None
 
 
-def _stale_form(detail: str) -> Problem:
-    return Problem(400, "Form not accepted", detail)
+def _stale_form(detail: Message) -> Problem:
+    return Problem(400, msg("Form not accepted"), detail)
