@@ -17,7 +17,7 @@ from typing import Any
 
 from alertsvc.domain.errors import FieldError
 from alertsvc.domain.message import Localized, Message, msg
-from alertsvc.domain.text import has_control_character, printable_key
+from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, has_control_character, printable_key
 
 Speaks = Callable[[str], str | None]
 MAX_LANGUAGES = 20
@@ -26,9 +26,8 @@ _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 
 
 def field_error(field: str, message: Message) -> FieldError:
-    """A field error whose message is marked for translation (said in English until field
-    errors carry sentences)."""
-    return FieldError(field, str(message))
+    """A field error, its message said in the reader's language at the edge."""
+    return FieldError(field, message)
 
 
 def plain(text: str) -> Localized:
@@ -63,7 +62,7 @@ def _text_errors(text: object, where: str, limit: int) -> list[FieldError]:
     if not isinstance(text, str) or not 1 <= len(text) <= limit or not text.strip():
         return [field_error(where, msg("must be text of 1 to %(limit)d characters", limit=limit))]
     if has_control_character(text):
-        return [field_error(where, msg("must not contain control characters (such as U+0000)"))]
+        return [field_error(where, CONTROL_CHARACTER_MESSAGE)]
     return []
 
 

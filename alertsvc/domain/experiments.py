@@ -307,17 +307,11 @@ def parse_params(
     return VariantParams(**values)
 
 
-def _weight_rule() -> str:
-    return str(
-        msg(
-            "must be 0, or a number from %(low)s to %(high)s",
-            low=f"{MIN_WEIGHT:g}",
-            high=f"{MAX_WEIGHT:g}",
-        )
-    )
-
-
-WEIGHT_RULE = _weight_rule()
+WEIGHT_RULE = msg(
+    "must be 0, or a number from %(low)s to %(high)s",
+    low=f"{MIN_WEIGHT:g}",
+    high=f"{MAX_WEIGHT:g}",
+)
 
 
 def weight_is_valid(weight: float) -> bool:

@@ -15,7 +15,7 @@ from alertsvc.db.repositories.experiments import StoredExperiment
 from alertsvc.domain.copy import field_error
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
 from alertsvc.domain.experiments import Experiment, Status, definition_errors
-from alertsvc.domain.message import Message, msg
+from alertsvc.domain.message import msg
 from alertsvc.i18n import supported_tag
 from alertsvc.services import audit
 
@@ -34,18 +34,13 @@ class ExperimentExistsError(ConflictError):
     field = "key"
 
     def __init__(self, key: str) -> None:
-        self.sentence = msg("An experiment with this key already exists. Choose another key.")
-        super().__init__(str(self.sentence))
+        super().__init__(msg("An experiment with this key already exists. Choose another key."))
         self.key = key
 
 
 class ExperimentConflictError(ConflictError):
-    """A change the experiment's state does not allow; the message says why (`sentence`, to
-    be said in the reader's language; `str()` is English)."""
-
-    def __init__(self, sentence: Message) -> None:
-        super().__init__(str(sentence))
-        self.sentence = sentence
+    """A change the experiment's state does not allow; its `detail` says why (a sentence,
+    said in the reader's language; `str()` is English)."""
 
 
 def definition_json(experiment: Experiment) -> dict[str, Any]:

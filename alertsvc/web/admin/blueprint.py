@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
-from alertsvc.domain.message import Message, Sayable
+from alertsvc.domain.message import Localized, Message, Sayable
 from alertsvc.http import edge
 from alertsvc.i18n import NATIVE_NAMES
 from alertsvc.services import flags
@@ -123,8 +123,8 @@ def _refused(
     error: InvalidFieldsError | ConflictError, form: Any | None, rows: Sequence[int]
 ) -> Outcome[Any]:
     field: str | None = getattr(error, "field", None)
-    sentence = getattr(error, "sentence", None)  # a refusal's message, to say in the language
-    said = say(sentence) if isinstance(sentence, Message) else str(error)
+    detail = getattr(error, "detail", None)  # a refusal's sentence, said in the language
+    said = say(detail) if isinstance(detail, Message | Localized) else str(error)
     if isinstance(error, InvalidFieldsError):
         status, errors = INVALID, forms.domain_errors(error.errors)
     elif field is not None:

@@ -431,4 +431,4 @@ def model_errors(errors: Iterable[ErrorDetails]) -> list[tuple[Loc, str]]:
 
 
 def domain_errors(errors: Iterable[FieldError]) -> list[tuple[Loc, str]]:
-    return [(path_loc(error.field), _sentence(error.message)) for error in errors]
+    return [(path_loc(error.field), _sentence(say(error.message))) for error in errors]
