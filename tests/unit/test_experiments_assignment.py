@@ -281,7 +281,7 @@ def test_a_weight_is_0_or_from_a_thousandth_to_a_thousand(weight: float) -> None
 def test_weights_outside_the_bounds_are_errors_naming_the_weight(weight: float) -> None:
     variants = [Variant("a", 1, VariantParams()), Variant("b", weight, VariantParams())]
     errors = definition_errors("ok", 50, variants, Targeting())
-    assert [(e.field, e.message) for e in errors] == [
+    assert [(e.field, str(e.message)) for e in errors] == [
         ("variants[1].weight", "must be 0, or a number from 0.001 to 1000")
     ]
 
@@ -289,7 +289,7 @@ def test_weights_outside_the_bounds_are_errors_naming_the_weight(weight: float) 
 def test_weights_that_are_all_0_are_an_error_on_every_weight() -> None:
     variants = [Variant("a", 0, VariantParams()), Variant("b", 0.0, VariantParams())]
     errors = definition_errors("ok", 50, variants, Targeting())
-    assert [(e.field, e.message) for e in errors] == [
+    assert [(e.field, str(e.message)) for e in errors] == [
         ("variants[0].weight", "at least one variant needs a weight above 0"),
         ("variants[1].weight", "at least one variant needs a weight above 0"),
     ]
