@@ -1,9 +1,10 @@
 """Where a school is, as a parent would say it: a time zone found by its city's name ("London",
 "sao paulo"), and the country whose public holidays follow from that zone.
 
-City names are CLDR's exemplar cities (babel), in English, e.g. "São Paulo" for
+City names are CLDR's exemplar cities (babel), listed in English, e.g. "São Paulo" for
 America/Sao_Paulo; a search ignores case, accents and punctuation, so "Sao Paulo",
-"são paulo" and "America/Sao_Paulo" all find the same zone.
+"são paulo" and "America/Sao_Paulo" all find the same zone, and takes the names of the
+languages we ship too ("Londres", "Nueva York", "ロンドン").
 """
 
 from __future__ import annotations
@@ -115,17 +116,34 @@ def zone_choices() -> tuple[ZoneChoice, ...]:
     return tuple(sorted(choices, key=lambda c: (fold(c.city), c.zone)))
 
 
+# Cities and countries are also found by their names in the languages we ship: "Londres",
+# "Nueva York", "ロンドン", "لندن" (CLDR's exemplar cities and territory names).
+_SEARCH_LOCALES = tuple(Locale.parse(tag) for tag in ("es", "fr", "de", "pt_BR", "ja", "ar"))
+
+
+def _names(choice: ZoneChoice) -> list[tuple[str, str | None]]:
+    """(city, country name) of a zone in English and in each shipped language."""
+    names = [(choice.city, choice.country_name)]
+    for locale in _SEARCH_LOCALES:
+        city = get_timezone_location(choice.zone, locale=locale, return_city=True)
+        country = locale.territories.get(choice.country) if choice.country else None
+        names.append((city, country if isinstance(country, str) else None))
+    return names
+
+
 @lru_cache(maxsize=1)
 def _search_index() -> dict[str, str | None]:
     """Search key -> zone, or None when the key names several zones (a country with many)."""
     found: defaultdict[str, set[str]] = defaultdict(set)
     by_country: defaultdict[str, set[str]] = defaultdict(set)
     for choice in zone_choices():
-        for key in (choice.city, choice.zone, choice.zone.rsplit("/", 1)[-1]):
+        for key in (choice.zone, choice.zone.rsplit("/", 1)[-1]):
             found[fold(key)].add(choice.zone)
-        if choice.country:
-            found[fold(f"{choice.city} {choice.country_name}")].add(choice.zone)
-            by_country[fold(choice.country_name or "")].add(choice.zone)
+        for city, country in _names(choice):
+            found[fold(city)].add(choice.zone)
+            if country:
+                found[fold(f"{city} {country}")].add(choice.zone)
+                by_country[fold(country)].add(choice.zone)
     for name, zones in by_country.items():
         found.setdefault(name, zones)
     return {key: next(iter(zones)) if len(zones) == 1 else None for key, zones in found.items()}

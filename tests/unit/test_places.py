@@ -115,3 +115,19 @@ def test_holiday_countries_are_named_and_sorted_by_name() -> None:
 
 def test_fold_drops_accents_case_and_punctuation() -> None:
     assert places.fold("  São_Paulo-Brazil ") == "sao paulo brazil"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Londres", "Europe/London"),
+        ("Nueva York", "America/New_York"),
+        ("ロンドン", "Europe/London"),
+        ("لندن", "Europe/London"),
+        ("Frankreich", "Europe/Paris"),
+    ],
+)
+def test_a_city_or_country_is_found_by_its_name_in_a_shipped_language(
+    typed: str, zone: str
+) -> None:
+    assert places.find_zone(typed) == zone
