@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from alertsvc.domain.calendar import Interval, Occurrence, to_local, window_intervals, zone_named
+from alertsvc.domain.message import Localized
 from alertsvc.domain.plan import DayPlan, PlanBook, plan_book, search
 from alertsvc.domain.schedule import (
     MINUTES_PER_DAY,
@@ -27,8 +28,9 @@ _WHOLE_DAY = Window(0, MINUTES_PER_DAY)
 class VariantParams:
     """An experiment variant's overrides; `None` keeps the schedule's policy or default copy."""
 
-    title: str | None = None
-    body: str | None = None
+    # The copy: a text by language (a plain string is one text for every reader, tag "").
+    title: Localized | None = None
+    body: Localized | None = None
     grace_minutes: int | None = None
     min_interval_minutes: int | None = None
     max_per_day: int | None = None

@@ -27,7 +27,7 @@ from alertsvc.domain.context import (
     next_nudge_instant,
 )
 from alertsvc.domain.context import VariantParams as VariantParams
-from alertsvc.domain.message import Localized, Message, Sayable, msg
+from alertsvc.domain.message import Message, Sayable, msg
 from alertsvc.domain.schedule import Policy
 from alertsvc.domain.state import AckAction as AckAction  # the check's vocabulary, with Reason
 from alertsvc.domain.state import NudgeState as NudgeState  # a CheckInput field
@@ -125,8 +125,8 @@ def nudge_copy(arm: Arm | None) -> NudgeCopy:
         return _DEFAULT_COPY  # a frozen value, so one instance can serve every check
     params = arm.params
     return NudgeCopy(
-        Localized((("", params.title),)) if params.title else DEFAULT_TITLE,
-        Localized((("", params.body),)) if params.body else DEFAULT_BODY,
+        params.title if params.title is not None else DEFAULT_TITLE,
+        params.body if params.body is not None else DEFAULT_BODY,
     )
 
 

@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import math
 import re
-import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 # `decide()` owns the shape of what a variant changes; assignment produces it.
+from alertsvc.domain.copy import (
+    MAX_LANGUAGES,
+    Speaks,
+    copy_json,
+    field_error,
+    parse_copy,
+    speaks_to,
+    tags_meet,
+)
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.growthbook import bucket_ranges as bucket_ranges
+from alertsvc.domain.growthbook import choose_variation as choose_variation
+from alertsvc.domain.growthbook import fnv1a32 as fnv1a32
+from alertsvc.domain.growthbook import gb_hash as gb_hash
+from alertsvc.domain.message import msg
 from alertsvc.domain.stats import proportions
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -42,70 +55,6 @@ PARAM_NAMES: tuple[str, ...] = ("title", "body", *INT_PARAM_BOUNDS, "holdout")
 
 _KEY = re.compile(KEY_PATTERN)
 _COUNTRY = re.compile(COUNTRY_PATTERN)
-_FNV_OFFSET = 0x811C9DC5
-_FNV_PRIME = 0x01000193
-
-
-# --- GrowthBook hashing and bucketing -------------------------------------------------------
-
-
-def fnv1a32(text: str) -> int:
-    """32-bit FNV-1a over UTF-16 code units, as GrowthBook's SDKs (JS `charCodeAt`) do."""
-    if text.isascii():
-        units: Iterable[int] = text.encode("ascii")
-    else:
-        # Non-BMP characters become two surrogate units; lone surrogates pass through.
-        data = text.encode("utf-16-le", "surrogatepass")
-        units = struct.unpack(f"<{len(data) // 2}H", data)
-    hval = _FNV_OFFSET
-    for unit in units:
-        hval = ((hval ^ unit) * _FNV_PRIME) & 0xFFFFFFFF
-    return hval
-
-
-def gb_hash(seed: str, value: str, version: int = 2) -> float | None:
-    """GrowthBook's `hash(seed, value, version)`: a number in [0, 1), or None for a bad version."""
-    if version == 2:
-        return (fnv1a32(str(fnv1a32(seed + value))) % 10000) / 10000
-    if version == 1:
-        return (fnv1a32(value + seed) % 1000) / 1000
-    return None
-
-
-def _usable_weights(weights: Sequence[float] | None, count: int) -> bool:
-    if weights is None or len(weights) != count:
-        return False
-    if not all(math.isfinite(w) and w >= 0 for w in weights):
-        return False
-    return 0.99 <= sum(weights) <= 1.01
-
-
-def bucket_ranges(
-    num_variations: int, coverage: float = 1.0, weights: Sequence[float] | None = None
-) -> list[tuple[float, float]]:
-    """GrowthBook's `getBucketRanges`: each range starts at its cumulative weight and is shrunk
-    from its start by `coverage`, so changing coverage never moves a teen between variants.
-    Weights that do not sum to about 1 fall back to equal weights, as in the SDKs."""
-    coverage = min(max(coverage, 0.0), 1.0)
-    if num_variations < 1:
-        return []
-    if weights is None or not _usable_weights(weights, num_variations):
-        weights = [1 / num_variations] * num_variations
-    ranges: list[tuple[float, float]] = []
-    cumulative = 0.0
-    for weight in weights:
-        start = cumulative
-        cumulative += weight
-        ranges.append((start, start + coverage * weight))
-    return ranges
-
-
-def choose_variation(n: float, ranges: Sequence[tuple[float, float]]) -> int:
-    """GrowthBook's `chooseVariation`: the index of the range holding `n`, or -1."""
-    for index, (start, end) in enumerate(ranges):
-        if start <= n < end:
-            return index
-    return -1
 
 
 # --- Values ---------------------------------------------------------------------------------
@@ -141,12 +90,16 @@ def touched_params(params: VariantParams) -> frozenset[str]:
 
 
 def params_json(params: VariantParams) -> dict[str, Any]:
-    """The overrides a variant sets, as stored and shown (unset ones left out)."""
+    """The overrides a variant sets, as shown (unset ones left out); a copy by language is an
+    object in its given order."""
     data: dict[str, Any] = {
         name: getattr(params, name)
         for name in PARAM_NAMES
         if name != "holdout" and getattr(params, name) is not None
     }
+    for name in ("title", "body"):
+        if name in data:
+            data[name] = copy_json(data[name])
     if params.holdout:
         data["holdout"] = True
     return data
@@ -165,24 +118,35 @@ class Targeting:
 
     countries: frozenset[str] | None = None
     timezones: frozenset[str] | None = None
+    # Language tags, in the order given; a check's language matches its tag or base (`es`
+    # takes `es-MX`).
+    languages: tuple[str, ...] | None = None
 
-    def matches(self, country: str | None, timezone: str) -> bool:
+    def matches(self, country: str | None, timezone: str, language: str | None = None) -> bool:
+        """Whether a teen in `country` and `timezone`, reading `language` (a BCP 47 tag; None
+        when unknown, which no language targeting takes), may be in the experiment."""
         if self.countries is not None and (country or "").upper() not in self.countries:
+            return False
+        if self.languages is not None and not speaks_to(self.languages, language):
             return False
         return self.timezones is None or timezone in self.timezones
 
     def overlaps(self, other: Targeting) -> bool:
-        """Whether some teen could match both (a country and a zone in both, or "any")."""
-        return _sets_meet(self.countries, other.countries) and _sets_meet(
-            self.timezones, other.timezones
+        """Whether some teen could match both (a country, a zone and a language in both, or
+        "any")."""
+        return (
+            _sets_meet(self.countries, other.countries)
+            and _sets_meet(self.timezones, other.timezones)
+            and tags_meet(self.languages, other.languages)
         )
 
     def to_json(self) -> dict[str, Any] | None:
-        if self.countries is None and self.timezones is None:
+        if self.countries is None and self.timezones is None and self.languages is None:
             return None
         return {
             "countries": sorted(self.countries) if self.countries is not None else None,
             "timezones": sorted(self.timezones) if self.timezones is not None else None,
+            "languages": list(self.languages) if self.languages is not None else None,
         }
 
 
@@ -244,10 +208,16 @@ def hashed_variant(experiment: Experiment, teen_id: str) -> str | None:
     return experiment.variants[index].key if index >= 0 else None
 
 
-def assign(experiment: Experiment, teen_id: str, country: str | None, timezone: str) -> str | None:
+def assign(
+    experiment: Experiment,
+    teen_id: str,
+    country: str | None,
+    timezone: str,
+    language: str | None = None,
+) -> str | None:
     """The teen's variant key, or None when targeting excludes them or they fall outside
     coverage. Stateless: callers keep the first answer (the exposure) to make it sticky."""
-    if not teen_id or not experiment.targeting.matches(country, timezone):
+    if not teen_id or not experiment.targeting.matches(country, timezone, language):
         return None
     return hashed_variant(experiment, teen_id)
 
@@ -273,8 +243,10 @@ def merge_arms(arms: Sequence[Arm]) -> Arm | None:
         return None
     merged: dict[str, Any] = {}
     for arm in arms:
-        for name, value in params_json(arm.params).items():
-            merged.setdefault(name, value)
+        for name in PARAM_NAMES:
+            value = getattr(arm.params, name)
+            if value is not None and value is not False:
+                merged.setdefault(name, value)
     first = arms[0]
     return Arm(first.experiment_key, first.variant_key, VariantParams(**merged))
 
@@ -302,29 +274,32 @@ def expected_exposures(
 # --- Validation -----------------------------------------------------------------------------
 
 
-def parse_params(raw: Mapping[str, Any], path: str = "params") -> VariantParams:
-    """Validate a variant's `params` object; unknown names and bound violations are errors."""
+def parse_params(
+    raw: Mapping[str, Any], path: str = "params", speaks: Speaks | None = None
+) -> VariantParams:
+    """Validate a variant's `params` object; unknown names and bound violations are errors.
+    `title` and `body` are a string or an object by language (`speaks` judges the tags)."""
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     for name, value in raw.items():
         where = f"{path}.{name}"
         if name not in PARAM_NAMES:
-            errors.append(FieldError(where, "unknown field"))
+            errors.append(field_error(where, msg("unknown field")))
         elif name in ("title", "body"):
             limit = TITLE_MAX if name == "title" else BODY_MAX
-            if not isinstance(value, str) or not 1 <= len(value) <= limit or not value.strip():
-                errors.append(FieldError(where, f"must be text of 1 to {limit} characters"))
-            else:
-                values[name] = value
+            copy, wrong = parse_copy(value, where, limit, speaks)
+            errors += wrong
+            values[name] = copy
         elif name == "holdout":
             if not isinstance(value, bool):
-                errors.append(FieldError(where, "must be true or false"))
+                errors.append(field_error(where, msg("must be true or false")))
             else:
                 values[name] = value
         else:
             low, high = INT_PARAM_BOUNDS[name]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                errors.append(FieldError(where, f"must be an integer from {low} to {high}"))
+                rule = msg("must be an integer from %(low)d to %(high)d", low=low, high=high)
+                errors.append(field_error(where, rule))
             else:
                 values[name] = value
     if errors:
@@ -332,7 +307,11 @@ def parse_params(raw: Mapping[str, Any], path: str = "params") -> VariantParams:
     return VariantParams(**values)
 
 
-WEIGHT_RULE = f"must be 0, or a number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}"
+WEIGHT_RULE = msg(
+    "must be 0, or a number from %(low)s to %(high)s",
+    low=f"{MIN_WEIGHT:g}",
+    high=f"{MAX_WEIGHT:g}",
+)
 
 
 def weight_is_valid(weight: float) -> bool:
@@ -343,50 +322,76 @@ def weight_is_valid(weight: float) -> bool:
 def _variant_errors(variants: Sequence[Variant]) -> list[FieldError]:
     errors: list[FieldError] = []
     if not MIN_VARIANTS <= len(variants) <= MAX_VARIANTS:
-        errors.append(
-            FieldError("variants", f"must have {MIN_VARIANTS} to {MAX_VARIANTS} variants")
-        )
+        rule = msg("must have %(low)d to %(high)d variants", low=MIN_VARIANTS, high=MAX_VARIANTS)
+        errors.append(field_error("variants", rule))
     seen: set[str] = set()
     for index, variant in enumerate(variants):
+        where = f"variants[{index}].key"
         if not _KEY.match(variant.key):
-            errors.append(FieldError(f"variants[{index}].key", "must be a slug of 1-64 characters"))
+            errors.append(field_error(where, msg("must be a slug of 1-64 characters")))
         elif variant.key in seen:
-            errors.append(FieldError(f"variants[{index}].key", "duplicates another variant key"))
+            errors.append(field_error(where, msg("duplicates another variant key")))
         seen.add(variant.key)
         if not weight_is_valid(variant.weight):
             errors.append(FieldError(f"variants[{index}].weight", WEIGHT_RULE))
     if variants and all(v.weight == 0 for v in variants):
         errors += [
-            FieldError(f"variants[{index}].weight", "at least one variant needs a weight above 0")
+            field_error(
+                f"variants[{index}].weight", msg("at least one variant needs a weight above 0")
+            )
             for index in range(len(variants))
         ]
     return errors
 
 
-def _targeting_errors(targeting: Targeting) -> list[FieldError]:
+def _targeting_errors(targeting: Targeting, speaks: Speaks | None) -> list[FieldError]:
     errors: list[FieldError] = []
-    for name, values in (("countries", targeting.countries), ("timezones", targeting.timezones)):
-        if values is not None and not 1 <= len(values) <= MAX_TARGETS:
-            errors.append(FieldError(f"targeting.{name}", f"must list 1 to {MAX_TARGETS}"))
+    for name, values, most in (
+        ("countries", targeting.countries, MAX_TARGETS),
+        ("timezones", targeting.timezones, MAX_TARGETS),
+        ("languages", targeting.languages, MAX_LANGUAGES),
+    ):
+        if values is not None and not 1 <= len(values) <= most:
+            errors.append(
+                field_error(f"targeting.{name}", msg("must list 1 to %(most)d", most=most))
+            )
     errors += [
-        FieldError("targeting.countries", f"{country!r} is not an ISO 3166-1 alpha-2 code")
+        field_error(
+            "targeting.countries",
+            msg("%(code)s is not an ISO 3166-1 alpha-2 code", code=repr(country)),
+        )
         for country in sorted(targeting.countries or ())
         if not _COUNTRY.match(country)
     ]
+    if speaks is not None:
+        errors += [
+            field_error(
+                f"targeting.languages[{index}]",
+                msg("%(tag)s is not a language we speak", tag=repr(tag)),
+            )
+            for index, tag in enumerate(targeting.languages or ())
+            if speaks(tag) != tag
+        ]
     return errors
 
 
 def definition_errors(
-    key: str, traffic_percent: int, variants: Sequence[Variant], targeting: Targeting
+    key: str,
+    traffic_percent: int,
+    variants: Sequence[Variant],
+    targeting: Targeting,
+    speaks: Speaks | None = None,
 ) -> list[FieldError]:
     """Every problem of an experiment definition, single fields included, so pages that skip
-    the JSON models get the same rules."""
+    the JSON models get the same rules. `speaks` judges the targeted languages' tags."""
     errors: list[FieldError] = []
     if not _KEY.match(key):
-        errors.append(FieldError("key", "must be a slug: a-z, 0-9, '-' or '_', 1-64 characters"))
+        errors.append(
+            field_error("key", msg("must be a slug: a-z, 0-9, '-' or '_', 1-64 characters"))
+        )
     if not 0 <= traffic_percent <= 100:
-        errors.append(FieldError("traffic_percent", "must be from 0 to 100"))
-    return errors + _variant_errors(variants) + _targeting_errors(targeting)
+        errors.append(field_error("traffic_percent", msg("must be from 0 to 100")))
+    return errors + _variant_errors(variants) + _targeting_errors(targeting, speaks)
 
 
 def control_variant(experiment: Experiment) -> Variant | None:

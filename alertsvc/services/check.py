@@ -92,6 +92,7 @@ def check(
     wait = unit.limiter.retry_after(subject.device_id, now)
     if wait is not None:
         raise RateLimitedError(wait)
+    language = best_language((*languages, subject.locale))
     arm = experiments.arm_for_teen(
         unit.reader,
         subject.teen_id,
@@ -100,8 +101,8 @@ def check(
         now,
         version=subject.experiments_version,
         exposures=subject.exposures,
+        language=language.tag,
     )
-    language = best_language((*languages, subject.locale))
     answer, new_nudge = _answer(unit, subject, now, device_offset_minutes, arm, language)
     if new_nudge:
         metrics.NUDGES.inc()

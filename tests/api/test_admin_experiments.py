@@ -58,7 +58,7 @@ def test_create_starts_as_draft_and_echoes_the_definition(admin: Api) -> None:
         "weight": 1.0,
         "params": {"title": "Hey there", "body": "Later?"},
     }
-    assert body["targeting"] == {"countries": ["CA", "US"], "timezones": None}
+    assert body["targeting"] == {"countries": ["CA", "US"], "timezones": None, "languages": None}
     assert body["created_at"] == "2026-11-25T13:05:00Z"
     assert admin.get("/v1/admin/experiments/copy-2026-11").get_json() == body
     assert [e["key"] for e in admin.get("/v1/admin/experiments").get_json()] == ["copy-2026-11"]

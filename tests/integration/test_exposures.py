@@ -18,6 +18,7 @@ from alertsvc.config import Settings
 from alertsvc.db.models import Exposure, Teen
 from alertsvc.db.repositories import subject as subject_store
 from alertsvc.db.repositories.experiments import insert_exposures
+from alertsvc.domain.copy import plain
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant, assign
 from alertsvc.services import experiments
@@ -49,7 +50,10 @@ def add_teens(
 def start(
     session: Session,
     key: str,
-    params: tuple[VariantParams, ...] = (VariantParams(title="A"), VariantParams(title="B")),
+    params: tuple[VariantParams, ...] = (
+        VariantParams(title=plain("A")),
+        VariantParams(title=plain("B")),
+    ),
     weights: tuple[float, ...] = (1, 1),
     traffic: int = 100,
     targeting: Targeting | None = None,
@@ -283,7 +287,9 @@ def test_paused_experiments_give_no_arm_and_resume_with_the_same_variant(session
 def test_a_teen_in_two_experiments_gets_one_merged_arm(session: Session) -> None:
     [teen] = add_teens(session, 1)
     start(session, "b-cadence", params=(VariantParams(max_per_day=2), VariantParams(max_per_day=3)))
-    start(session, "a-copy", params=(VariantParams(title="A"), VariantParams(title="B")))
+    start(
+        session, "a-copy", params=(VariantParams(title=plain("A")), VariantParams(title=plain("B")))
+    )
     arms = experiments.arms_for_teen(session, teen, "US", "UTC", NOW)
     assert [a.experiment_key for a in arms] == ["a-copy", "b-cadence"]
     merged = experiments.arm_for_teen(session, teen, "US", "UTC", NOW)

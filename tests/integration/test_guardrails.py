@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from alertsvc.config import Settings
 from alertsvc.db.models import Ack, AuditEntry, Exposure, Nudge, Teen
 from alertsvc.db.repositories.experiments import load_experiment
+from alertsvc.domain.copy import plain
 from alertsvc.domain.decision import VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Targeting, Variant
 from alertsvc.services import audit, experiments, guardrails
@@ -106,7 +107,7 @@ def guardrail_entries(session: Session) -> list[AuditEntry]:
     )
 
 
-TITLES = (VariantParams(title="A"), VariantParams(title="B"))
+TITLES = (VariantParams(title=plain("A")), VariantParams(title=plain("B")))
 
 
 def test_a_nudge_outside_its_window_pauses_the_experiment_with_evidence(

@@ -14,6 +14,7 @@ from alertsvc import jobs, metrics
 from alertsvc.config import Settings
 from alertsvc.db.models import Ack, Exposure, Nudge, PairingCode, ParentToken, RateCounter
 from alertsvc.db.session import make_engine, make_session_factory
+from alertsvc.domain.copy import plain
 from alertsvc.domain.decision import VariantParams
 from alertsvc.domain.experiments import Experiment, Status, Variant
 from alertsvc.runtime import Runtime
@@ -168,7 +169,7 @@ def test_retention_keeps_every_experiments_results_whole(
             ).id
             for _ in range(5)
         ]  # fmt: skip
-        _experiment(session, "running", VariantParams(title="Hi"), long_ago, None)
+        _experiment(session, "running", VariantParams(title=plain("Hi")), long_ago, None)
         _experiment(
             session, "stopped", VariantParams(max_per_day=2), long_ago, now - timedelta(150)
         )

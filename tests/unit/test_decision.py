@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import pytz
 
+from alertsvc.domain.copy import plain
 from alertsvc.domain.decision import (
     DEFAULT_BODY,
     DEFAULT_TITLE,
@@ -354,8 +355,8 @@ def test_the_frequency_cap_holds_across_midnight() -> None:
 
 def test_variant_overrides_replace_copy_and_cadence() -> None:
     params = VariantParams(
-        title="Quick check",
-        body="Maybe later?",
+        title=plain("Quick check"),
+        body=plain("Maybe later?"),
         grace_minutes=0,
         min_interval_minutes=5,
         max_per_day=2,
@@ -374,7 +375,7 @@ def test_variant_overrides_replace_copy_and_cadence() -> None:
 
 
 def test_a_variant_may_set_only_the_title() -> None:
-    arm = Arm("copy", "short", VariantParams(title="Hey"))
+    arm = Arm("copy", "short", VariantParams(title=plain("Hey")))
     nudge = check(local(MONDAY, 10), arm=arm).nudge
     assert nudge is not None
     assert (said(nudge.title), nudge.body) == ("Hey", DEFAULT_BODY)

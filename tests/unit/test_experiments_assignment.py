@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alertsvc.domain.copy import plain
 from alertsvc.domain.decision import Arm, VariantParams
 from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.domain.experiments import (
@@ -41,7 +42,7 @@ def experiment(
     targeting: Targeting | None = None,
     params: tuple[VariantParams, ...] | None = None,
 ) -> Experiment:
-    params = params or tuple(VariantParams(title=f"Title {i}") for i in range(len(weights)))
+    params = params or tuple(VariantParams(title=plain(f"Title {i}")) for i in range(len(weights)))
     variants = tuple(
         Variant(f"v{i}", w, p) for i, (w, p) in enumerate(zip(weights, params, strict=True))
     )
@@ -113,7 +114,10 @@ def test_targeting_by_country_and_zone(
 
 def test_holdout_touches_every_parameter() -> None:
     assert touched_params(VariantParams(holdout=True)) == frozenset(PARAM_NAMES)
-    assert touched_params(VariantParams(title="Hi", max_per_day=2)) == {"title", "max_per_day"}
+    assert touched_params(VariantParams(title=plain("Hi"), max_per_day=2)) == {
+        "title",
+        "max_per_day",
+    }
     assert touched_params(VariantParams()) == frozenset()
 
 
@@ -121,9 +125,9 @@ US = Targeting(countries=frozenset({"US"}))
 FR = Targeting(countries=frozenset({"FR"}))
 PARIS = Targeting(timezones=frozenset({"Europe/Paris"}))
 NEW_YORK = Targeting(timezones=frozenset({"America/New_York"}))
-TITLES = (VariantParams(title="A"), VariantParams(title="B"))
+TITLES = (VariantParams(title=plain("A")), VariantParams(title=plain("B")))
 CADENCE = (VariantParams(max_per_day=2), VariantParams(max_per_day=6))
-HOLDOUT = (VariantParams(holdout=True), VariantParams(body="Hello"))
+HOLDOUT = (VariantParams(holdout=True), VariantParams(body=plain("Hello")))
 EMPTY = (VariantParams(), VariantParams(grace_minutes=0))
 
 
@@ -158,24 +162,26 @@ def test_an_experiment_never_conflicts_with_itself() -> None:
 
 
 def test_merge_arms_unions_disjoint_params_under_the_first_arms_name() -> None:
-    copy = Arm("a-copy", "friendly", VariantParams(title="Hey", body="Later?"))
+    copy = Arm("a-copy", "friendly", VariantParams(title=plain("Hey"), body=plain("Later?")))
     cadence = Arm("b-cadence", "sparse", VariantParams(max_per_day=2, min_interval_minutes=60))
     merged = merge_arms([copy, cadence])
     assert merged == Arm(
         "a-copy",
         "friendly",
-        VariantParams(title="Hey", body="Later?", max_per_day=2, min_interval_minutes=60),
+        VariantParams(
+            title=plain("Hey"), body=plain("Later?"), max_per_day=2, min_interval_minutes=60
+        ),
     )
     assert merge_arms([]) is None
     assert merge_arms([cadence]) == cadence
 
 
 def test_merge_arms_lets_the_first_arm_win_a_conflict_that_slipped_through() -> None:
-    first = Arm("a", "x", VariantParams(title="First"))
-    second = Arm("b", "y", VariantParams(title="Second", holdout=True))
+    first = Arm("a", "x", VariantParams(title=plain("First")))
+    second = Arm("b", "y", VariantParams(title=plain("Second"), holdout=True))
     merged = merge_arms([first, second])
     assert merged is not None
-    assert merged.params.title == "First"
+    assert merged.params.title == plain("First")
     assert merged.params.holdout  # any holdout keeps the teen out of nudges
 
 
@@ -189,7 +195,7 @@ def test_parse_params_accepts_every_known_parameter() -> None:
         "holdout": False,
     }
     params = parse_params(raw)
-    assert params == VariantParams("Phone down?", "It can wait.", 0, 480, 50, False)
+    assert params == VariantParams(plain("Phone down?"), plain("It can wait."), 0, 480, 50, False)
     assert params_json(params) == {k: v for k, v in raw.items() if k != "holdout"}
 
 
@@ -275,7 +281,7 @@ def test_a_weight_is_0_or_from_a_thousandth_to_a_thousand(weight: float) -> None
 def test_weights_outside_the_bounds_are_errors_naming_the_weight(weight: float) -> None:
     variants = [Variant("a", 1, VariantParams()), Variant("b", weight, VariantParams())]
     errors = definition_errors("ok", 50, variants, Targeting())
-    assert [(e.field, e.message) for e in errors] == [
+    assert [(e.field, str(e.message)) for e in errors] == [
         ("variants[1].weight", "must be 0, or a number from 0.001 to 1000")
     ]
 
@@ -283,7 +289,7 @@ def test_weights_outside_the_bounds_are_errors_naming_the_weight(weight: float) 
 def test_weights_that_are_all_0_are_an_error_on_every_weight() -> None:
     variants = [Variant("a", 0, VariantParams()), Variant("b", 0.0, VariantParams())]
     errors = definition_errors("ok", 50, variants, Targeting())
-    assert [(e.field, e.message) for e in errors] == [
+    assert [(e.field, str(e.message)) for e in errors] == [
         ("variants[0].weight", "at least one variant needs a weight above 0"),
         ("variants[1].weight", "at least one variant needs a weight above 0"),
     ]

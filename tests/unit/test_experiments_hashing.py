@@ -11,6 +11,7 @@ from growthbook import GrowthBook
 from growthbook.core import chooseVariation, gbhash, getBucketRanges
 from growthbook.core import fnv1a32 as gb_fnv1a32
 
+from alertsvc.domain.copy import plain
 from alertsvc.domain.decision import VariantParams
 from alertsvc.domain.experiments import (
     Experiment,
@@ -157,7 +158,7 @@ def test_bucket_ranges_agree_with_the_growthbook_sdk_on_random_inputs() -> None:
 
 def _experiment(key: str, weights: list[float], traffic: int) -> Experiment:
     variants = tuple(
-        Variant(f"v{i}", w, VariantParams(title=f"title {i}")) for i, w in enumerate(weights)
+        Variant(f"v{i}", w, VariantParams(title=plain(f"title {i}"))) for i, w in enumerate(weights)
     )
     return Experiment(key, Status.RUNNING, traffic, variants)
 

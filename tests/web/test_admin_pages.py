@@ -19,6 +19,7 @@ from alertsvc import create_app
 from alertsvc.config import Settings
 from alertsvc.db.models import Ack, Exposure, Teen
 from alertsvc.db.repositories.experiments import load_experiment
+from alertsvc.domain.copy import plain
 from alertsvc.domain.experiments import Status
 from alertsvc.domain.stats import Interval, SampleRatio
 from alertsvc.services import accounts, audit, flags
@@ -69,8 +70,8 @@ def _form(**overrides: str) -> dict[str, str]:
         "variants-0-weight": "1",
         "variants-1-key": "friendly",
         "variants-1-weight": "1",
-        "variants-1-title": "Hey there",
-        "variants-1-body": "Phone away for now?",
+        "variants-1-copies-0-title": "Hey there",
+        "variants-1-copies-0-body": "Phone away for now?",
     }
     data.update(overrides)
     return data
@@ -223,7 +224,10 @@ def test_create_saves_a_draft_with_its_variants_and_targeting(app: Flask, admin:
         ("holdout", 0.5),
     ]
     friendly, quiet, holdout = experiment.variants[1:]
-    assert (friendly.params.title, friendly.params.body) == ("Hey there", "Phone away for now?")
+    assert (friendly.params.title, friendly.params.body) == (
+        plain("Hey there"),
+        plain("Phone away for now?"),
+    )
     assert (quiet.params.grace_minutes, quiet.params.min_interval_minutes) == (20, 60)
     assert quiet.params.max_per_day == 2
     assert holdout.params.holdout is True
@@ -251,7 +255,7 @@ def test_create_with_mistakes_shows_each_error_next_to_its_field_and_saves_nothi
             "variants-0-weight": "-1",
             "variants-1-key": "",
             "variants-1-max_per_day": "90",
-            "variants-2-title": "A title without a key",
+            "variants-2-copies-0-title": "A title without a key",
             "countries": "USA",
         },
     )
@@ -302,8 +306,8 @@ def test_create_needs_two_variants_and_ignores_empty_rows(app: Flask, admin: Pag
         **{
             "variants-1-key": "",
             "variants-1-weight": "",
-            "variants-1-title": "",
-            "variants-1-body": "",
+            "variants-1-copies-0-title": "",
+            "variants-1-copies-0-body": "",
         },
     )
     assert response.status_code == 422
@@ -418,7 +422,7 @@ def test_weights_and_traffic_can_be_changed_and_keep_the_params(app: Flask, admi
     assert stored is not None
     assert stored.experiment.traffic_percent == 80
     assert [v.weight for v in stored.experiment.variants] == [3.0, 1.0]
-    assert stored.experiment.variants[1].params.title == "Hey there"
+    assert stored.experiment.variants[1].params.title == plain("Hey there")
     assert stored.experiment.status is Status.RUNNING
     assert _audit_actions(app)[0] == "experiment.update"
     shown_page = _texts(admin.client.get(f"/admin/experiments/{KEY}").get_data(as_text=True))

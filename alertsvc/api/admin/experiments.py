@@ -24,7 +24,8 @@ class VariantOut(BaseModel):
 
     key: str
     weight: float
-    params: dict[str, str | int | bool]
+    # `title` and `body` are a string, or an object by language in the order given.
+    params: dict[str, str | int | bool | dict[str, str]]
 
 
 class TargetingOut(BaseModel):
@@ -32,6 +33,7 @@ class TargetingOut(BaseModel):
 
     countries: list[str] | None
     timezones: list[str] | None
+    languages: list[str] | None = None
 
     @classmethod
     def of(cls, targeting: Targeting) -> TargetingOut | None:

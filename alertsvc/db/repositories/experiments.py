@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.models import DefinitionVersion, Exposure
 from alertsvc.db.models import Experiment as ExperimentRow
 from alertsvc.db.session import Executor, commit_now, orm, upsert
+from alertsvc.domain.copy import copy_from_stored, copy_stored
 from alertsvc.domain.decision import VariantParams
 from alertsvc.domain.errors import NotFoundError
 from alertsvc.domain.experiments import (
@@ -52,22 +53,40 @@ class StoredExperiment:
 # --- Rows <-> values ------------------------------------------------------------------------
 
 
+def _params_stored(params: VariantParams) -> dict[str, Any]:
+    """A variant's overrides as stored: a copy by language as `[tag, text]` pairs, so its
+    order (the first is the fallback) survives any database's JSON."""
+    data = params_json(params)
+    for name in ("title", "body"):
+        copy = getattr(params, name)
+        if copy is not None:
+            data[name] = copy_stored(copy)
+    return data
+
+
 def variants_json(variants: Sequence[Variant]) -> list[dict[str, Any]]:
     """Variants as stored (and as the audit log shows them)."""
-    return [{"key": v.key, "weight": v.weight, "params": params_json(v.params)} for v in variants]
+    return [
+        {"key": v.key, "weight": v.weight, "params": _params_stored(v.params)} for v in variants
+    ]
 
 
 def _params(raw: Mapping[str, Any]) -> VariantParams:
-    return VariantParams(**{k: v for k, v in raw.items() if k in PARAM_NAMES})
+    values = {k: v for k, v in raw.items() if k in PARAM_NAMES}
+    for name in ("title", "body"):
+        if values.get(name) is not None:
+            values[name] = copy_from_stored(values[name])
+    return VariantParams(**values)
 
 
 def _targeting(raw: Mapping[str, Any] | None) -> Targeting:
     if not raw:
         return Targeting()
-    countries, zones = raw.get("countries"), raw.get("timezones")
+    countries, zones, languages = raw.get("countries"), raw.get("timezones"), raw.get("languages")
     return Targeting(
         frozenset(countries) if countries is not None else None,
         frozenset(zones) if zones is not None else None,
+        tuple(languages) if languages is not None else None,
     )
 
 

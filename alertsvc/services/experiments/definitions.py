@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from alertsvc.db.repositories import experiments as store
 from alertsvc.db.repositories.experiments import StoredExperiment
-from alertsvc.domain.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.copy import field_error
+from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
 from alertsvc.domain.experiments import Experiment, Status, definition_errors
+from alertsvc.domain.message import msg
+from alertsvc.i18n import supported_tag
 from alertsvc.services import audit
 
 DESCRIPTION_MAX = 500
@@ -31,12 +34,13 @@ class ExperimentExistsError(ConflictError):
     field = "key"
 
     def __init__(self, key: str) -> None:
-        super().__init__("An experiment with this key already exists. Choose another key.")
+        super().__init__(msg("An experiment with this key already exists. Choose another key."))
         self.key = key
 
 
 class ExperimentConflictError(ConflictError):
-    """A change the experiment's state does not allow; the message says why."""
+    """A change the experiment's state does not allow; its `detail` says why (a sentence,
+    said in the reader's language; `str()` is English)."""
 
 
 def definition_json(experiment: Experiment) -> dict[str, Any]:
@@ -54,15 +58,22 @@ def definition_json(experiment: Experiment) -> dict[str, Any]:
 def validate(experiment: Experiment) -> None:
     """Every rule a definition breaks, at once, as an `InvalidFieldsError`."""
     errors = definition_errors(
-        experiment.key, experiment.traffic_percent, experiment.variants, experiment.targeting
+        experiment.key,
+        experiment.traffic_percent,
+        experiment.variants,
+        experiment.targeting,
+        supported_tag,
     )
     errors += [
-        FieldError("targeting.timezones", f"{zone!r} is not an IANA time zone")
+        field_error(
+            "targeting.timezones", msg("%(zone)s is not an IANA time zone", zone=repr(zone))
+        )
         for zone in sorted(experiment.targeting.timezones or ())
         if zone not in pytz.all_timezones_set
     ]
     if len(experiment.description) > DESCRIPTION_MAX:
-        errors.append(FieldError("description", f"must be at most {DESCRIPTION_MAX} characters"))
+        rule = msg("must be at most %(count)d characters", count=DESCRIPTION_MAX)
+        errors.append(field_error("description", rule))
     if errors:
         raise InvalidFieldsError(errors)
 

@@ -94,6 +94,7 @@ def arms_for_teen(
     *,
     version: int | None = None,
     exposures: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> tuple[Arm, ...]:
     """The teen's arm in each running experiment that targets them, ordered by experiment key.
 
@@ -101,9 +102,13 @@ def arms_for_teen(
     version it was assigned under, and used ever after, so weight or coverage changes never
     move an exposed teen. The check passes the definitions `version` and the teen's
     `exposures` read in its own query; then the running list is reloaded only when the version
-    moved, and an exposed teen costs no query at all (an insert only on a first exposure)."""
+    moved, and an exposed teen costs no query at all (an insert only on a first exposure).
+    `language` is the check's language tag: an experiment targeting languages takes only
+    teens reading one of them (nobody when it is None)."""
     eligible = [
-        e for e in running_experiments(executor, version) if e.targeting.matches(country, timezone)
+        e
+        for e in running_experiments(executor, version)
+        if e.targeting.matches(country, timezone, language)
     ]
     if not eligible:
         return ()
@@ -125,12 +130,21 @@ def arm_for_teen(
     *,
     version: int | None = None,
     exposures: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> Arm | None:
     """The one arm `decide()` applies: every running experiment's arm merged (`merge_arms`),
     named after the first experiment by key; None when the teen is in none. `version` and
-    `exposures` are what the check read in its own query (read here when not given)."""
+    `exposures` are what the check read in its own query (read here when not given);
+    `language` is the check's language tag, for targeting by language."""
     return merge_arms(
         arms_for_teen(
-            executor, teen_id, country, timezone, now, version=version, exposures=exposures
+            executor,
+            teen_id,
+            country,
+            timezone,
+            now,
+            version=version,
+            exposures=exposures,
+            language=language,
         )
     )

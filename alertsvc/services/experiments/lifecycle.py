@@ -22,6 +22,7 @@ from alertsvc.domain.experiments import (
     can_transition,
     conflicting_params,
 )
+from alertsvc.domain.message import msg
 from alertsvc.services import audit
 from alertsvc.services.experiments.definitions import (
     ExperimentConflictError,
@@ -48,8 +49,10 @@ def _with_variants(
     started = current.status is not Status.DRAFT
     if started and [v.key for v in variants] != [v.key for v in current.variants]:
         raise ExperimentConflictError(
-            "Variant keys (and their order) are fixed once the experiment has started; "
-            "change weights and params only."
+            msg(
+                "Variant keys (and their order) are fixed once the experiment has started; "
+                "change weights and params only."
+            )
         )
     return replace(updated, variants=variants)
 
@@ -59,7 +62,11 @@ def _with_status(current: Experiment, updated: Experiment, status: Status) -> Ex
         return updated
     if not can_transition(current.status, status):
         raise ExperimentConflictError(
-            f"An experiment cannot go from {current.status.value} to {status.value}."
+            msg(
+                "An experiment cannot go from %(current)s to %(target)s.",
+                current=current.status.value,
+                target=status.value,
+            )
         )
     return replace(updated, status=status)
 
@@ -87,8 +94,12 @@ def _check_conflicts(session: Session, experiment: Experiment) -> None:
         common = conflicting_params(experiment, other)
         if common:
             raise ExperimentConflictError(
-                f"Running experiment {other.key!r} can reach the same teens and also sets "
-                f"{', '.join(sorted(common))}; pause or stop it first, or narrow the targeting."
+                msg(
+                    "Running experiment %(key)s can reach the same teens and also sets "
+                    "%(params)s; pause or stop it first, or narrow the targeting.",
+                    key=repr(other.key),
+                    params=", ".join(sorted(common)),
+                )
             )
 
 
@@ -117,7 +128,7 @@ def update_experiment(
         raise ExperimentNotFoundError(key)
     current = stored.experiment
     if current.status is Status.STOPPED:
-        raise ExperimentConflictError("A stopped experiment is final; create a new one.")
+        raise ExperimentConflictError(msg("A stopped experiment is final; create a new one."))
     updated = _apply(current, changes)
     validate(updated)
     if updated == current:

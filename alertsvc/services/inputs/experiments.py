@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from alertsvc.domain.copy import MAX_LANGUAGES
 from alertsvc.domain.experiments import (
     BODY_MAX,
     COUNTRY_PATTERN,
@@ -24,11 +25,13 @@ from alertsvc.domain.experiments import (
     Variant,
     parse_params,
 )
+from alertsvc.i18n import supported_tag
 from alertsvc.services.experiments import DESCRIPTION_MAX, ExperimentChanges
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=KEY_PATTERN)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
 Zone = Annotated[str, Field(min_length=1, max_length=64)]
+Language = Annotated[str, Field(min_length=1, max_length=35)]
 StatusName = Literal["draft", "running", "paused", "stopped"]
 
 
@@ -37,11 +40,30 @@ def _bounded(name: str) -> Any:
     return Field(None, ge=low, le=high, strict=True)
 
 
+def _copy_schema(limit: int) -> dict[str, Any]:
+    text = {"type": "string", "minLength": 1, "maxLength": limit}
+    by_language = {
+        "type": "object",
+        "description": "Text by BCP 47 language tag (one we speak); a reader whose language "
+        "it lacks gets the first one listed",
+        "minProperties": 1,
+        "maxProperties": MAX_LANGUAGES,
+        "additionalProperties": text,
+    }
+    return {"anyOf": [text, by_language, {"type": "null"}], "default": None}
+
+
+# A string for every reader, or an object by language; the domain judges either (its errors
+# name the language: `variants[0].params.title.es`).
+Copy = Annotated[Any, WithJsonSchema(_copy_schema(TITLE_MAX))]
+BodyCopy = Annotated[Any, WithJsonSchema(_copy_schema(BODY_MAX))]
+
+
 class VariantParamsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", title="ExperimentVariantParams")
 
-    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    body: str | None = Field(None, min_length=1, max_length=BODY_MAX)
+    title: Copy = None
+    body: BodyCopy = None
     grace_minutes: int | None = _bounded("grace_minutes")
     min_interval_minutes: int | None = _bounded("min_interval_minutes")
     max_per_day: int | None = _bounded("max_per_day")
@@ -69,6 +91,12 @@ class TargetingIn(BaseModel):
 
     countries: list[Country] | None = Field(None, min_length=1, max_length=MAX_TARGETS)
     timezones: list[Zone] | None = Field(None, min_length=1, max_length=MAX_TARGETS)
+    languages: list[Language] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_LANGUAGES,
+        description="BCP 47 tags; a teen's language matches its tag or base (`es` takes es-MX)",
+    )
 
 
 Variants = Annotated[list[VariantIn], Field(min_length=MIN_VARIANTS, max_length=MAX_VARIANTS)]
@@ -110,7 +138,14 @@ def targeting(data: TargetingIn | None) -> Targeting:
     return Targeting(
         frozenset(data.countries) if data.countries is not None else None,
         frozenset(data.timezones) if data.timezones is not None else None,
+        languages(data.languages) if data.languages is not None else None,
     )
+
+
+def languages(tags: list[str]) -> tuple[str, ...]:
+    """Targeted tags as we write them (`es-mx` -> `es-MX`), in order, without repeats; a tag
+    we do not speak stays as sent, for validation to name."""
+    return tuple(dict.fromkeys(supported_tag(tag) or tag for tag in tags))
 
 
 def variants(items: list[VariantIn]) -> tuple[Variant, ...]:
@@ -118,7 +153,7 @@ def variants(items: list[VariantIn]) -> tuple[Variant, ...]:
     result = []
     for index, item in enumerate(items):
         raw = item.params.model_dump(exclude_none=True, exclude_defaults=True)
-        params = parse_params(raw, f"variants[{index}].params")
+        params = parse_params(raw, f"variants[{index}].params", supported_tag)
         result.append(Variant(item.key, item.weight or 0.0, params))  # -0.0 is kept as 0
     return tuple(result)
 

@@ -12,12 +12,16 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.message import Localized, Message, Sayable
 from alertsvc.http import edge
+from alertsvc.i18n import NATIVE_NAMES
 from alertsvc.services import flags
 from alertsvc.web.admin import forms
+from alertsvc.web.admin.words import say, translate_labels
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -47,7 +51,13 @@ def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, Respon
 def render(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
     """An admin page; the layout shows a banner on every page while the kill switch is on."""
     switch = flags.get_kill_switch(edge.db())
-    return render_template(template, kill_switch=switch, **context), status
+    for value in context.values():
+        if isinstance(value, FlaskForm):
+            translate_labels(value)
+    return (
+        render_template(template, kill_switch=switch, language_names=NATIVE_NAMES, **context),
+        status,
+    )
 
 
 def actor() -> str:
@@ -61,6 +71,12 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@blueprint.app_template_filter("say")
+def say_filter(message: Sayable) -> str:
+    """A sentence made in Python (`msg(...)`), in the request's language."""
+    return say(message)
 
 
 @blueprint.app_template_filter("admin_json")
@@ -107,13 +123,15 @@ def _refused(
     error: InvalidFieldsError | ConflictError, form: Any | None, rows: Sequence[int]
 ) -> Outcome[Any]:
     field: str | None = getattr(error, "field", None)
+    detail = getattr(error, "detail", None)  # a refusal's sentence, said in the language
+    said = say(detail) if isinstance(detail, Message | Localized) else str(error)
     if isinstance(error, InvalidFieldsError):
         status, errors = INVALID, forms.domain_errors(error.errors)
     elif field is not None:
-        status, errors = INVALID, [((field,), str(error))]
+        status, errors = INVALID, [((field,), said)]
     else:
-        status, errors = CONFLICT, [((), str(error))]
+        status, errors = CONFLICT, [((), said)]
     if form is None:
-        return Outcome(status=status, message=str(error))
+        return Outcome(status=status, message=said)
     forms.show_errors(form, errors, rows)
-    return Outcome(status=status, message=str(error) if status == CONFLICT else "")
+    return Outcome(status=status, message=said if status == CONFLICT else "")

@@ -10,6 +10,7 @@ from flask import flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from alertsvc.domain.experiments import TRANSITIONS, Status
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.services import experiments as service
 from alertsvc.services.experiments import ExperimentChanges, StoredExperiment
@@ -26,6 +27,7 @@ from alertsvc.web.admin.blueprint import (
     render,
 )
 from alertsvc.web.admin.results import ACK_LABELS, RATE_LABELS, p_value_text, rate_panels
+from alertsvc.web.admin.words import say, translate_labels
 
 # The buttons for each legal status change; "stop" has its own confirmation form.
 _ACTIONS: dict[str, Status] = {
@@ -35,10 +37,10 @@ _ACTIONS: dict[str, Status] = {
     "stop": Status.STOPPED,
 }
 _DONE = {
-    "start": "started",
-    "resume": "resumed",
-    "pause": "paused",
-    "stop": "stopped",
+    "start": lambda key: msg("Experiment %(key)s is started.", key=key),
+    "resume": lambda key: msg("Experiment %(key)s is resumed.", key=key),
+    "pause": lambda key: msg("Experiment %(key)s is paused.", key=key),
+    "stop": lambda key: msg("Experiment %(key)s is stopped.", key=key),
 }
 
 
@@ -55,13 +57,14 @@ def legal_actions(status: Status) -> list[Action]:
     actions = []
     if Status.RUNNING in allowed:
         if status is Status.DRAFT:
-            actions.append(Action("start", "Start", "Teens start being assigned to variants."))
+            start = say(msg("Teens start being assigned to variants."))
+            actions.append(Action("start", say(msg("Start")), start))
         else:
-            actions.append(Action("resume", "Resume", "Assigned teens get their variant again."))
+            resume = say(msg("Assigned teens get their variant again."))
+            actions.append(Action("resume", say(msg("Resume")), resume))
     if Status.PAUSED in allowed:
-        actions.append(
-            Action("pause", "Pause", "Everyone gets the normal reminders until you resume.")
-        )
+        pause = say(msg("Everyone gets the normal reminders until you resume."))
+        actions.append(Action("pause", say(msg("Pause")), pause))
     return actions
 
 
@@ -88,14 +91,18 @@ def new_experiment() -> ResponseReturnValue:
     if form.validate_on_submit():
         stored = _create(form)
         if stored is not None:
-            flash(f"Experiment {stored.key} is saved as a draft. Start it when ready.", "success")
+            saved = msg(
+                "Experiment %(key)s is saved as a draft. Start it when ready.", key=stored.key
+            )
+            flash(say(saved), "success")
             return redirect(url_for(".experiment", key=stored.key))
-    status = INVALID if form.errors else 200
+    links = _error_links(form)
+    status = INVALID if form.errors or form.form_errors or links else 200
     return render(
         "admin/new_experiment.html",
         status,
         form=form,
-        error_links=_error_links(form),
+        error_links=links,
         # Rows 3 and up fold away until they are used.
         more_rows_open=any(
             not entry.form.is_empty() or entry.errors for entry in form.variants.entries[2:]
@@ -104,6 +111,8 @@ def new_experiment() -> ResponseReturnValue:
 
 
 def _create(form: forms.ExperimentForm) -> StoredExperiment | None:
+    if forms.copy_errors(form):
+        return None
     payload, rows = forms.experiment_payload(form)
     data = forms.validated(form, ExperimentCreate, payload, rows)
     if data is None:
@@ -147,8 +156,9 @@ def _detail(
     experiment = stored.experiment
     if settings_form is None:
         settings_form = forms.SettingsForm(formdata=None, data=forms.settings_data(experiment))
+    translate_labels(settings_form)
     for entry, variant in zip(settings_form.weights, experiment.variants, strict=False):
-        entry.label.text = f"Weight of {variant.key}"
+        entry.label.text = say(msg("Weight of %(key)s", key=variant.key))
     results = service.experiment_results(edge.db(), experiment.key, edge.now())
     return render(
         "admin/experiment.html",
@@ -192,7 +202,7 @@ def change_status(key: str, action: str) -> ResponseReturnValue:
         return _detail(
             _find(key), outcome.status, stop_form=stop_form, lifecycle_error=outcome.message
         )
-    flash(f"Experiment {key} is {_DONE[action]}.", "success")
+    flash(say(_DONE[action](key)), "success")
     return redirect(url_for(".experiment", key=key))
 
 
@@ -214,7 +224,8 @@ def change_settings(key: str) -> ResponseReturnValue:
     )
     if not outcome.done:
         return _settings_refused(key, form, outcome)
-    flash("Weights and traffic are saved. Teens already assigned keep their variant.", "success")
+    saved = msg("Weights and traffic are saved. Teens already assigned keep their variant.")
+    flash(say(saved), "success")
     return redirect(url_for(".experiment", key=key))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.services import audit, flags
 from alertsvc.services.flags import KillSwitch
@@ -17,12 +18,13 @@ from alertsvc.web.admin.blueprint import (
     commit_change,
     render,
 )
+from alertsvc.web.admin.words import say, translate_labels
 
 AUDIT_PAGE = 100
 # What the page says after the switch is turned on (True) or off (False).
 _SWITCHED = {
-    True: ("The kill switch is ON: no reminders anywhere until it is off.", "warning"),
-    False: ("The kill switch is off: reminders follow the schedules again.", "success"),
+    True: (msg("The kill switch is ON: no reminders anywhere until it is off."), "warning"),
+    False: (msg("The kill switch is off: reminders follow the schedules again."), "success"),
 }
 
 
@@ -47,7 +49,8 @@ def kill_switch() -> ResponseReturnValue:
             session, data.enabled, data.reason, actor(), edge.now()
         )
     )
-    flash(*_SWITCHED[data.enabled])
+    said, category = _SWITCHED[data.enabled]
+    flash(say(said), category)
     return redirect(url_for(".kill_switch"))
 
 
@@ -55,7 +58,8 @@ def _kill_switch_page(
     form: forms.KillSwitchForm, current: KillSwitch, *, turning_on: bool
 ) -> ResponseReturnValue:
     word = forms.KILL_SWITCH_WORDS[turning_on]
-    form.confirm.label.text = f"Type {word} to confirm"
+    translate_labels(form)
+    form.confirm.label.text = say(msg("Type %(word)s to confirm", word=word))
     return render(
         "admin/kill_switch.html",
         INVALID if form.errors else 200,

@@ -9,22 +9,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from alertsvc.domain.message import Message, msg
 from alertsvc.domain.stats import Interval
 from alertsvc.services.experiments import RATE_ACTIONS, ExperimentResults, VariantResult
 
+
+def _(text: str) -> str:
+    """Marks a label for the catalogs; the template translates it (`_(label)`)."""
+    return text
+
+
 # What each rate means, in words; the ack action's code is shown next to it.
 RATE_LABELS: dict[str, str] = {
-    "closed_app": "Closed the app",
-    "dismissed": "Dismissed the reminder",
-    "school_use": "Said it's for school",
-    "report_wrong": "Reported “not in school”",
+    "closed_app": _("Closed the app"),
+    "dismissed": _("Dismissed the reminder"),
+    "school_use": _("Said it's for school"),
+    "report_wrong": _("Reported “not in school”"),
 }
 ACK_LABELS: dict[str, str] = {
-    "shown": "Shown",
-    "dismissed": "Dismissed",
-    "closed_app": "Closed app",
-    "school_use": "School use",
-    "report_wrong": "Report wrong",
+    "shown": _("Shown"),
+    "dismissed": _("Dismissed"),
+    "closed_app": _("Closed app"),
+    "school_use": _("School use"),
+    "report_wrong": _("Report wrong"),
 }
 
 # Chart geometry, in SVG user units (the viewBox; CSS scales it to the column's width).
@@ -92,7 +99,7 @@ class ChartRow:
 @dataclass(frozen=True, slots=True)
 class RateChart:
     action: str
-    title: str
+    title: Message
     description: str
     height: float
     axis_y: float
@@ -137,7 +144,7 @@ def _short(key: str) -> str:
 
 
 def _empty_text(variant: VariantResult) -> str:
-    return "holdout: no reminders" if variant.holdout else "no reminders yet"
+    return _("holdout: no reminders") if variant.holdout else _("no reminders yet")
 
 
 def rate_chart(results: ExperimentResults, action: str) -> RateChart:
@@ -173,7 +180,11 @@ def rate_chart(results: ExperimentResults, action: str) -> RateChart:
     parts = [f"{v.key}: {rate_text(v.rates.get(action))}" for v in results.variants]
     return RateChart(
         action=action,
-        title=f"{label} ({action}) per reminder, by variant, with 95% intervals",
+        title=msg(
+            "%(rate)s (%(action)s) per reminder, by variant, with 95%% intervals",
+            rate=Message(label),
+            action=action,
+        ),
         description="; ".join(parts) + ".",
         height=axis_y + AXIS_HEIGHT,
         axis_y=axis_y,
