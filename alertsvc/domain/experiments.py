@@ -309,8 +309,8 @@ def parse_params(
 
 WEIGHT_RULE = msg(
     "must be 0, or a number from %(low)s to %(high)s",
-    low=f"{MIN_WEIGHT:g}",
-    high=f"{MAX_WEIGHT:g}",
+    low=format(MIN_WEIGHT, "g"),
+    high=format(MAX_WEIGHT, "g"),
 )
 
 

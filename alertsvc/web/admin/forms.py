@@ -343,8 +343,8 @@ _WHOLE_NUMBER_ERRORS = frozenset(
 def _weight_rule() -> Message:
     return msg(
         "Enter 0 (no new teens), or a number from %(low)s to %(high)s.",
-        low=f"{MIN_WEIGHT:g}",
-        high=f"{MAX_WEIGHT:g}",
+        low=format(MIN_WEIGHT, "g"),
+        high=format(MAX_WEIGHT, "g"),
     )
 
 
