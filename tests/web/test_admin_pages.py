@@ -565,8 +565,8 @@ def test_results_show_rates_with_intervals_in_a_chart_and_a_table(
     assert re.search(r'aria-labelledby="chart-closed_app-title chart-closed_app-desc"', page)
     text = _texts(page)
     # Wilson 95%: 2/10 -> 5.7%..51.0%; 8/20 -> 21.9%..61.3%; Newcombe difference 20 pp.
-    assert "control: 20.0% (5.7% to 51.0%); friendly: 40.0% (21.9% to 61.3%)." in text
-    assert "friendly 40.0% (21.9% to 61.3%) +20.0 pp (" in text
+    assert "control: 20.0% (5.7%–51.0%); friendly: 40.0% (21.9%–61.3%)." in text
+    assert "friendly 40.0% (21.9%–61.3%) +20.0 pp (" in text
     assert "control 4 10 0 0 2 0 0" in text
     assert "friendly 6 20 0 0 8 0 0" in text
     assert "Check the assignment" not in text
@@ -660,14 +660,14 @@ def test_rate_rows_show_the_rate_and_a_signed_difference_with_their_intervals() 
     friendly = replace(results.variants[1], vs_control={"closed_app": Interval(0.2, -0.081, 0.453)})
     results = replace(results, variants=(results.variants[0], friendly))
     control_row, friendly_row = shown.rate_panels(results)[0].rows
-    assert (control_row.rate, control_row.rate_interval) == ("20.0%", "10.0% to 30.0%")
+    assert (control_row.rate, control_row.rate_interval) == ("20.0%", "10.0%–30.0%")
     assert (control_row.is_control, control_row.versus, control_row.versus_interval) == (
         True,
         "—",
         "",
     )
     assert friendly_row.versus == "+20.0 pp"
-    assert friendly_row.versus_interval == "\u22128.1 to +45.3 pp"
+    assert friendly_row.versus_interval == "\u22128.1 – +45.3 pp"
     assert shown.points(-0.0001) == "0.0 pp"
 
 

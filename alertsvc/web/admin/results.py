@@ -59,15 +59,15 @@ def points(value: float) -> str:
     shown = value * 100
     if round(shown, 1) == 0:
         return "0.0 pp"
-    # A real minus sign: a hyphen reads as a dash next to "to".
+    # A real minus sign: a hyphen reads as a dash next to the range's dash.
     return f"{shown:+.1f} pp".replace("-", "\u2212")
 
 
 def rate_text(interval: Interval | None) -> str:
-    """'40.0% (21.9% to 61.3%)', or a dash without reminders."""
+    """'40.0% (21.9%–61.3%)', or a dash without reminders (a range, in no language's words)."""
     if interval is None:
         return "—"
-    return f"{percent(interval.estimate)} ({percent(interval.low)} to {percent(interval.high)})"
+    return f"{percent(interval.estimate)} ({percent(interval.low)}–{percent(interval.high)})"
 
 
 def p_value_text(p_value: float) -> str:
@@ -200,10 +200,10 @@ def _rate_row(results: ExperimentResults, variant: VariantResult, action: str) -
         key=variant.key,
         is_control=variant.key == results.control,
         rate=percent(rate.estimate) if rate else "—",
-        rate_interval=f"{percent(rate.low)} to {percent(rate.high)}" if rate else "",
+        rate_interval=f"{percent(rate.low)}–{percent(rate.high)}" if rate else "",
         versus=points(versus.estimate) if versus else "—",
         versus_interval=(
-            f"{points(versus.low).removesuffix(' pp')} to {points(versus.high)}" if versus else ""
+            f"{points(versus.low).removesuffix(' pp')} – {points(versus.high)}" if versus else ""
         ),
     )
 
