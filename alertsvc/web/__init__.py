@@ -6,10 +6,11 @@ from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from alertsvc.domain.message import Message, msg
 from alertsvc.http import edge
 from alertsvc.http.problems import Problem
 from alertsvc.runtime import Runtime
-from alertsvc.web import session
+from alertsvc.web import languages, session
 from alertsvc.web.errors import render_problem_page
 
 PRODUCT_NAME = "School-hours reminders"
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     )
     app.session_interface = PageSessions()
     csrf.init_app(app)
+    languages.init_app(app)  # first: a refused form is worded in the reader's language
     app.before_request(_protect_against_csrf)
     app.jinja_env.globals.update(product_name=PRODUCT_NAME, viewer=session.viewer)
     _speak_in_templates(app)
@@ -118,15 +120,18 @@ def _protect_against_csrf() -> None:
         return  # unknown routes answer 404/405 as usual
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in _TRUSTED_FETCH_SITES:
-        raise _stale_form("This form was sent from another site, so we did not accept it.")
+        raise _stale_form(msg("This form was sent from another site, so we did not accept it."))
     try:
         csrf.protect()
     except CSRFError:
         raise _stale_form(
-            "This form has expired or was not sent from this site. "
-            "Go back, reload the page and try again."
+            msg(
+                "This form has expired or was not sent from this site. "
+                "Go back, reload the page and try again."
+            )
         ) from None
 
 
-def _stale_form(detail: str) -> Problem:
-    return Problem(400, "Form not accepted", detail)
+def _stale_form(detail: Message) -> Problem:
+    # The title stays English (the problem's `type` is made from it); error.html words it.
+    return Problem(400, "Form not accepted", edge.language().say(detail))
