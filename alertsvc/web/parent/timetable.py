@@ -106,7 +106,7 @@ def draw(schedule: Schedule | None, language: Language) -> Timetable:
         ),
         blocks=tuple(blocks),
         hours=hours,
-        summary="; ".join(parts),
+        summary="; ".join(parts) + ".",
         empty=not windows,
     )
 
