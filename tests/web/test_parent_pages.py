@@ -303,7 +303,8 @@ def test_month_view_marks_the_clock_change(pages: Pages, teen_id: str, clock: Fa
     clock.set(datetime(2027, 3, 1, 15, 0, tzinfo=UTC))
     pages.log_in("sam.parent@example.com")  # the old session expired meanwhile
     _save_schedule(pages, teen_id)
-    assert "Clocks go forward 1 hour at 2:00 AM" in _text(pages.client.get(f"/teens/{teen_id}/calendar"))
+    calendar = _text(pages.client.get(f"/teens/{teen_id}/calendar"))
+    assert "Clocks go forward 1 hour at 2:00 AM" in calendar
 
 
 @pytest.mark.parametrize(
