@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from alertsvc.domain.calendar import to_local, zone_named
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import Window
 from alertsvc.http import edge
 from alertsvc.services import teens
@@ -182,48 +183,52 @@ def typed_date(text: str | None) -> str:
 
 
 FIELD_LABELS = {
-    "nickname": "Nickname",
-    "timezone": "School's city or time zone",
-    "country": "Country",
-    "subdivision": "Region",
-    "email": "Co-parent's email",
-    "term.first_day": "First day of term",
-    "term.last_day": "Last day of term",
-    "policy.grace_minutes": "Quiet start",
-    "policy.min_interval_minutes": "Time between reminders",
-    "policy.max_per_day": "Reminders per day",
-    "policy.snooze_minutes": "Quiet time after 'for school'",
-    "policy.away_threshold_minutes": "Away threshold",
-    "first_day": "First day",
-    "last_day": "Last day",
-    "kind": "What happens",
-    "note": "Name",
-    "calendar": "Calendar file",
-    "until_date": "Pause until (date)",
-    "until_time": "Pause until (time)",
-    "confirm": "Confirmation",
-    "days": "School days",
+    "nickname": msg("Nickname"),
+    "timezone": msg("School's city or time zone"),
+    "country": msg("Country"),
+    "subdivision": msg("Region"),
+    "email": msg("Co-parent's email"),
+    "term.first_day": msg("First day of term"),
+    "term.last_day": msg("Last day of term"),
+    "policy.grace_minutes": msg("Quiet start"),
+    "policy.min_interval_minutes": msg("Time between reminders"),
+    "policy.max_per_day": msg("Reminders per day"),
+    "policy.snooze_minutes": msg("Quiet time after “for school”"),
+    "policy.away_threshold_minutes": msg("Away threshold"),
+    "first_day": msg("First day"),
+    "last_day": msg("Last day"),
+    "kind": msg("What happens"),
+    "note": msg("Name"),
+    "calendar": msg("Calendar file"),
+    "until_date": msg("Pause until (date)"),
+    "until_time": msg("Pause until (time)"),
+    "confirm": msg("Confirmation"),
+    "days": msg("School days"),
 }
-_DAY_NAMES = dict(
-    zip(
-        ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        strict=True,
-    )
-)
 _ROW_PATH = re.compile(r"(?:weekly\.(\w+)|(same)|windows)\[(\d+)\]\.(start|end)")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def field_label(path: str) -> str:
-    """What a parent calls the field at an API path, for the error summary."""
+    """What a parent calls the field at an API path, for the error summary, in their words."""
     if path in FIELD_LABELS:
-        return FIELD_LABELS[path]
+        return edge.language().say(FIELD_LABELS[path])
     match = _ROW_PATH.fullmatch(path)
     if match:
-        day = _DAY_NAMES.get(match.group(1) or "", "Different hours")
+        days = edge.language().locale.days["format"]["wide"]
+        name = match.group(1) or ""
         if match.group(2):
-            day = "School days"
-        return f"{day}, block {int(match.group(3)) + 1}, {match.group(4)}"
+            day = edge.language().gettext("School days")
+        elif name in _WEEKDAYS:
+            day = str(days[_WEEKDAYS.index(name)])
+        else:
+            day = edge.language().gettext("Different hours")
+        number = int(match.group(3)) + 1
+        if match.group(4) == "start":
+            return edge.language().say(
+                msg("%(day)s, block %(number)s, start", day=day, number=number)
+            )
+        return edge.language().say(msg("%(day)s, block %(number)s, end", day=day, number=number))
     return path.replace("_", " ").replace(".", " ").capitalize()
 
 

@@ -116,8 +116,7 @@ def _clock(language: Language, minutes: int) -> str:
 
 
 def _hour_label(language: Language, hour: int) -> str:
-    """An hour line's label, short enough for the margin: `8 AM` (en-US), `08` (de)."""
+    """An hour line's label, short enough for the margin: `8 AM` (en-US), `08:00` (de)."""
     text = _clock(language, hour * 60)
-    if "AM" in text or "PM" in text:
-        return text.replace(":00", "")
-    return text[:-3] if text.endswith(":00") else text
+    twelve_hour = not (len(text) == 5 and text[2] == ":")  # `8:00 AM`, `8:00 ص`, `午前8:00`
+    return text.replace(":00", "") if twelve_hour else text
