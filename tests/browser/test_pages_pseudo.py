@@ -33,7 +33,8 @@ CUT_OFF = """() => {
     const style = getComputedStyle(el);
     const clips = ['hidden', 'clip'].includes(style.overflowX) || style.textOverflow === 'ellipsis';
     if (clips && el.scrollWidth > el.clientWidth + 1 && el.textContent.trim()) {
-      cut.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 60)}`);
+      const text = el.textContent.trim().slice(0, 60);
+      cut.push(`${el.tagName.toLowerCase()}.${el.className}: ${text}`);
     }
   }
   return cut;
