@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 
 from alertsvc.domain.errors import NotAuthenticatedError
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.http.attempts import guard_failures as guard_failures  # for the device routes
 from alertsvc.http.attempts import note_failure as note_failure  # for the device routes
@@ -34,5 +35,5 @@ def require_parent() -> Identity:
 def require_admin() -> Identity:
     identity = require_parent()
     if not identity.is_admin:
-        raise Problem(403, "Forbidden", "This needs the admin role.")
+        raise Problem(403, msg("Forbidden"), msg("This needs the admin role."))
     return identity

@@ -19,14 +19,22 @@ from alertsvc.api.io import (
     parse_json,
 )
 from alertsvc.api.owned import owned_teen
+from alertsvc.domain.message import msg
 from alertsvc.domain.state import AckAction
 from alertsvc.http import edge
-from alertsvc.http.problems import Problem, not_found
+from alertsvc.http.problems import PROBLEM_TYPE_BASE, Problem, not_found
+from alertsvc.i18n import best_language
 from alertsvc.services import check as check_service
 from alertsvc.services import nudges, pairing
 from alertsvc.services.check import CheckAnswer
 
 blueprint = Blueprint("api_devices", __name__)
+
+INVALID_CODE_TYPE = PROBLEM_TYPE_BASE + "invalid-pairing-code"  # the same in every language
+INVALID_CODE_TITLE = msg("Invalid pairing code")
+INVALID_CODE_DETAIL = msg(
+    "This code is unknown, already used or expired. Ask a parent for a new one."
+)
 
 
 class PairingCodeOut(BaseModel):
@@ -50,6 +58,12 @@ class PairIn(BaseModel):
 
     pairing_code: str = Field(min_length=1, max_length=32)
     platform: Literal["ios", "android", "web"]
+    locale: str | None = Field(
+        default=None,
+        description="The language the teen reads (BCP 47, e.g. `es-MX`): the device's checks "
+        "use it when a request has no Accept-Language",
+        examples=["es-MX"],
+    )
 
 
 class PairedOut(BaseModel):
@@ -192,15 +206,18 @@ def pair_device() -> ResponseReturnValue:
     data = parse_json(PairIn)
     keys = guard_failures("pairing")
     session = edge.db()
+    # A new device answers in the language it asked for, unless its request says otherwise
+    # (an unsupported `locale` is a 422 naming it, said in the request's language).
+    edge.speak(best_language((*edge.accepted_languages(), data.locale)))
     try:
-        paired = pairing.pair_device(session, data.pairing_code, data.platform, edge.now())
+        paired = pairing.pair_device(
+            session, data.pairing_code, data.platform, edge.now(), data.locale
+        )
     except pairing.InvalidCodeError:
         session.rollback()
         note_failure(keys)
         raise Problem(
-            400,
-            "Invalid pairing code",
-            "This code is unknown, already used or expired. Ask a parent for a new one.",
+            400, INVALID_CODE_TITLE, INVALID_CODE_DETAIL, type_=INVALID_CODE_TYPE
         ) from None
     session.commit()
     return json_response(PairedOut.model_validate(paired), 201)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from alertsvc.api.io import json_response
 from alertsvc.db.migrations import current_revision, head_revision
 from alertsvc.domain.errors import UnavailableError
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 
 blueprint = Blueprint("health", __name__)
@@ -27,11 +28,15 @@ def readyz() -> ResponseReturnValue:
             connection.execute(text("SELECT 1"))
             revision = current_revision(connection)
     except SQLAlchemyError:
-        raise UnavailableError("The database is unreachable.", retry_after=5) from None
+        raise UnavailableError(msg("The database is unreachable."), retry_after=5) from None
     head = head_revision()
     if revision != head:
         raise UnavailableError(
-            f"Database schema is at {revision}, expected {head}: run `alertsvc db upgrade`.",
+            msg(
+                "Database schema is at %(revision)s, expected %(head)s: run `alertsvc db upgrade`.",
+                revision=str(revision),
+                head=str(head),
+            ),
             retry_after=30,
         )
     return json_response({"status": "ready", "schema": revision})

@@ -12,8 +12,9 @@ from flask import Response, g, request
 from pydantic import BaseModel, PlainSerializer, ValidationError, WithJsonSchema
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, control_character_paths
-from alertsvc.http.problems import Problem
+from alertsvc.http.problems import BAD_REQUEST, Problem
 from alertsvc.services import inputs
 
 M = TypeVar("M", bound=BaseModel)
@@ -35,12 +36,19 @@ def read_body(limit: int = JSON_BODY_LIMIT) -> bytes:
         return cached
     length = request.content_length
     if length is not None and length > limit:
-        raise Problem(413, "Payload too large", f"Bodies are limited to {limit} bytes.")
+        raise too_large(limit)
     raw = request.stream.read(limit + 1)
     if len(raw) > limit:
-        raise Problem(413, "Payload too large", f"Bodies are limited to {limit} bytes.")
+        raise too_large(limit)
     g.body = raw
     return raw
+
+
+def too_large(limit: int) -> Problem:
+    """413 for a body over `limit` bytes."""
+    return Problem(
+        413, msg("Payload too large"), msg("Bodies are limited to %(limit)d bytes.", limit=limit)
+    )
 
 
 def parse_json(model: type[M], *, allow_empty: bool = False) -> M:
@@ -49,13 +57,13 @@ def parse_json(model: type[M], *, allow_empty: bool = False) -> M:
     if not raw.strip() and allow_empty:
         raw = b"{}"
     elif request.mimetype != "application/json":
-        raise Problem(400, "Bad request", "Send the body as application/json.")
+        raise Problem(400, BAD_REQUEST, msg("Send the body as application/json."))
     _refuse_control_characters(raw)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise Problem(400, "Bad request", "The body is not valid JSON.") from None
+            raise Problem(400, BAD_REQUEST, msg("The body is not valid JSON.")) from None
         raise InvalidFieldsError(inputs.field_errors(exc)) from None
 
 
@@ -67,7 +75,7 @@ def _refuse_control_characters(raw: bytes) -> None:
     try:
         decoded = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise Problem(400, "Bad request", "The body is not valid JSON.") from None
+        raise Problem(400, BAD_REQUEST, msg("The body is not valid JSON.")) from None
     paths = dict.fromkeys(control_character_paths(decoded))
     if paths:
         raise InvalidFieldsError([FieldError(path, CONTROL_CHARACTER_MESSAGE) for path in paths])

@@ -1,5 +1,6 @@
-"""Who am I, for the teen's app: what is set for the teen and their own data's export (device
-token)."""
+"""Who am I, for the teen's app: what is set for the teen, the device's language and their own
+data's export (device token). Answers are in the request's Accept-Language, else the language
+stored on the device, else English."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Literal
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from alertsvc.api.auth import bearer_token
-from alertsvc.api.io import Doc, Instant, documented, json_response
+from alertsvc.api.io import Doc, Instant, documented, json_response, parse_json
 from alertsvc.api.nudges import AckOut, NudgeOut
 from alertsvc.api.schedules import PreviewWindowOut, ScheduleOut
 from alertsvc.db.repositories.exceptions import DayOff
@@ -19,14 +21,15 @@ from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.repositories.schedules import StampedSchedule
 from alertsvc.domain.schedule import format_hhmm
 from alertsvc.http import edge
-from alertsvc.services import teen_view
+from alertsvc.i18n import best_language
+from alertsvc.services import pairing, teen_view
 from alertsvc.services.inputs.schedules import (
     NudgePolicy,
     ScheduleWindow,
     SchoolTerm,
     WeeklyWindows,
 )
-from alertsvc.services.pairing import DeviceView
+from alertsvc.services.pairing import DeviceIdentity, DeviceView
 from alertsvc.services.schedules import PreviewWindow
 
 blueprint = Blueprint("api_me", __name__)
@@ -114,6 +117,10 @@ class MeOut(BaseModel):
     )
     paused_until: Instant | None
     recent: list[RecentReminderOut] = Field(description="This teen's reminders, last 14 days")
+    locale: str | None = Field(
+        description="The language picked on this device (BCP 47), null when none is: its "
+        "answers then follow Accept-Language"
+    )
 
     @classmethod
     def of(cls, view: teen_view.TeenOverview) -> MeOut:
@@ -130,7 +137,24 @@ def _overview_fields(view: teen_view.TeenOverview) -> dict[str, object]:
         "next_window": _window(view.next_window),
         "paused_until": view.paused_until,
         "recent": [RecentReminderOut.of(n) for n in view.recent],
+        "locale": view.locale,
     }
+
+
+class MeUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="TeenSettings")
+
+    locale: str | None = Field(
+        default=None,
+        description="The device's language (BCP 47, e.g. `es-MX`); null clears it. Its "
+        "checks and `/v1/me` use it when a request has no Accept-Language.",
+        examples=["es-MX"],
+    )
+
+
+def _speak_for(locale: str | None) -> None:
+    """Answer in the request's Accept-Language, else the device's stored language."""
+    edge.speak(best_language((*edge.accepted_languages(), locale)))
 
 
 class TeenExceptionOut(BaseModel):
@@ -204,8 +228,39 @@ class MeExportOut(MeOut):
     )
 )
 def me() -> ResponseReturnValue:
-    view = teen_view.overview(edge.db(), bearer_token(), edge.now())
-    return json_response(MeOut.of(view))
+    session = edge.db()
+    device = teen_view.device_of(session, bearer_token())
+    _speak_for(device.locale)
+    return json_response(MeOut.of(teen_view.overview_of(session, device, edge.now())))
+
+
+@blueprint.patch("/v1/me")
+@documented(
+    Doc(
+        "Set (or clear, with null) the device's language",
+        auth="device",
+        body=MeUpdateIn,
+        responses={200: MeOut},
+        tags=("teen",),
+    )
+)
+def update_me() -> ResponseReturnValue:
+    data = parse_json(MeUpdateIn)
+    session = edge.db()
+    device = teen_view.device_of(session, bearer_token())
+    if "locale" in data.model_fields_set:
+        device = _store_locale(session, device, data.locale)
+        session.commit()
+    _speak_for(device.locale)
+    return json_response(MeOut.of(teen_view.overview_of(session, device, edge.now())))
+
+
+def _store_locale(session: Session, device: DeviceIdentity, locale: str | None) -> DeviceIdentity:
+    """Raises UnsupportedLocaleError (a 422 naming `locale`, said in the device's language
+    unless the request names one) before anything is written."""
+    _speak_for(device.locale)
+    stored = pairing.set_locale(session, device, locale)
+    return DeviceIdentity(device.device_id, device.teen_id, stored)
 
 
 @blueprint.get("/v1/me/export")
@@ -219,6 +274,7 @@ def me() -> ResponseReturnValue:
 )
 def export() -> ResponseReturnValue:
     data = teen_view.export(edge.db(), bearer_token(), edge.now())
+    _speak_for(data.overview.locale)
     name = f"my-school-reminders-{data.local_day.isoformat()}.json"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     return json_response(MeExportOut.of_export(data), headers=disposition, indent=2)

@@ -29,9 +29,10 @@ from alertsvc.api.io import (
     validate,
 )
 from alertsvc.api.owned import owned_teen
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import POLICY_BOUNDS, WEEKDAYS, Schedule, Window, format_hhmm
 from alertsvc.http import edge
-from alertsvc.http.problems import Problem
+from alertsvc.http.problems import BAD_REQUEST, Problem
 from alertsvc.services import calendar_import, schedules
 from alertsvc.services.calendar_import import ImportResult
 from alertsvc.services.inputs.exceptions import ExceptionIn
@@ -270,7 +271,7 @@ def delete_exception(teen_id: str, exception_id: str) -> ResponseReturnValue:
 def import_calendar(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(require_parent(), teen_id)
     if request.mimetype != "text/calendar":
-        raise Problem(400, "Bad request", "Send the calendar as text/calendar.")
+        raise Problem(400, BAD_REQUEST, msg("Send the calendar as text/calendar."))
     raw = read_body(ICS_BODY_LIMIT)
     session = edge.db()
     result = calendar_import.import_calendar(session, teen, raw, edge.now())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.models import TeenState
 from alertsvc.db.session import upsert
 from alertsvc.domain.errors import UnavailableError
+from alertsvc.domain.message import msg
 from alertsvc.domain.state import NudgeState
 
 MAX_ATTEMPTS = 5
@@ -25,7 +26,7 @@ class StateConflictError(UnavailableError):
     client may simply ask again in a moment."""
 
     def __init__(self, teen_id: str) -> None:
-        super().__init__("Too many checks for this teen at once; try again shortly.", 1)
+        super().__init__(msg("Too many checks for this teen at once; try again shortly."), 1)
         self.teen_id = teen_id
 
 

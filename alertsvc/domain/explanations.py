@@ -132,6 +132,12 @@ def no_school(ctx: Context) -> Message:
 
 
 def outside_hours(ctx: Context) -> Message:
+    if not _hours(ctx).windows:  # a day of custom hours that lists none
+        return msg(
+            "There are no school hours today (%(zone)s); %(next)s.",
+            zone=ctx.inp.place.timezone,
+            next=_next_school(ctx),
+        )
     return msg(
         "School hours today are %(hours)s (%(zone)s); it is outside them now, and %(next)s.",
         hours=_hours(ctx),

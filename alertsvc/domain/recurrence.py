@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from alertsvc.domain.message import msg
+
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _MAX_ORDINAL = date.max.toordinal()
 
@@ -45,12 +47,16 @@ class WorkBudget:
     def charge(self, days: int) -> None:
         self.used += days
         if self.used > self.limit:
-            raise WorkExhaustedError(f"more than {self.limit} days to look at")
+            raise WorkExhaustedError(msg("more than %(limit)d days to look at", limit=self.limit))
 
 
 def _check(values: frozenset[int], low: int, high: int, name: str) -> None:
     if any(value == 0 or not low <= value <= high for value in values):
-        raise ValueError(f"{name} must be within {low}..{high} and not 0")
+        raise ValueError(
+            msg(
+                "%(name)s must be within %(low)d..%(high)d and not 0", name=name, low=low, high=high
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +81,20 @@ class DayRule:
 
     def __post_init__(self) -> None:
         if self.interval < 1:
-            raise ValueError("INTERVAL must be at least 1")
+            raise ValueError(msg("%(name)s must be at least 1", name="INTERVAL"))
         if self.count is not None and self.count < 1:
-            raise ValueError("COUNT must be at least 1")
+            raise ValueError(msg("%(name)s must be at least 1", name="COUNT"))
         if not 0 <= self.week_start <= 6:
-            raise ValueError("WKST must be a weekday")
+            raise ValueError(msg("%(name)s must be a weekday", name="WKST"))
         _check(self.months, 1, 12, "BYMONTH")
         _check(self.week_numbers, -53, 53, "BYWEEKNO")
         _check(self.year_days, -366, 366, "BYYEARDAY")
         _check(self.month_days, -31, 31, "BYMONTHDAY")
         _check(self.set_positions, -366, 366, "BYSETPOS")
         if any(not 0 <= day <= 6 or not -53 <= n <= 53 for day, n in self.weekdays):
-            raise ValueError("BYDAY must be weekdays with an ordinal within -53..53")
+            raise ValueError(
+                msg("%(name)s must be weekdays with an ordinal within -53..53", name="BYDAY")
+            )
 
 
 def _month_length(day: date) -> int:

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.errors import FieldError, InvalidFieldsError, reason
+from alertsvc.domain.message import Hours, msg
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WINDOWS_PER_DAY = 8
@@ -26,10 +27,10 @@ def parse_hhmm(text: str) -> int:
     """`"08:15"` -> 495 minutes after local midnight; `"24:00"` is allowed (end of day)."""
     match = _HHMM.fullmatch(text)
     if match is None:
-        raise ValueError("must be a 24-hour time HH:MM")
+        raise ValueError(msg("must be a 24-hour time HH:MM"))
     minutes = int(match.group(1)) * 60 + int(match.group(2))
     if minutes > MINUTES_PER_DAY:
-        raise ValueError("must be at most 24:00")
+        raise ValueError(msg("must be at most 24:00"))
     return minutes
 
 
@@ -126,15 +127,17 @@ def check_windows(path: str, windows: Sequence[Window | None]) -> list[FieldErro
     """
     errors: list[FieldError] = []
     if len(windows) > MAX_WINDOWS_PER_DAY:
-        errors.append(FieldError(path, f"at most {MAX_WINDOWS_PER_DAY} windows per day"))
+        errors.append(
+            FieldError(path, msg("at most %(max)d windows per day", max=MAX_WINDOWS_PER_DAY))
+        )
     valid: list[tuple[Window, int]] = []
     for index, window in enumerate(windows):
         if window is None:
             continue
         if window.start >= MINUTES_PER_DAY:
-            errors.append(FieldError(f"{path}[{index}].start", "must be before 24:00"))
+            errors.append(FieldError(f"{path}[{index}].start", msg("must be before 24:00")))
         if window.start >= window.end:
-            errors.append(FieldError(f"{path}[{index}].end", "must be later than start"))
+            errors.append(FieldError(f"{path}[{index}].end", msg("must be later than start")))
         else:
             valid.append((window, index))
     # Compare each window with the one reaching furthest so far, not just its neighbour:
@@ -142,10 +145,15 @@ def check_windows(path: str, windows: Sequence[Window | None]) -> list[FieldErro
     reaching: tuple[Window, int] | None = None
     for window, index in sorted(valid):
         if reaching is not None and window.start < reaching[0].end:
+            other = f"{path}[{reaching[1]}]"
             errors.append(
                 FieldError(
                     f"{path}[{index}].start",
-                    f"overlaps {path}[{reaching[1]}] ({reaching[0]})",
+                    msg(
+                        "overlaps %(other)s (%(window)s)",
+                        other=other,
+                        window=Hours(((reaching[0].start, reaching[0].end),)),
+                    ),
                 )
             )
         if reaching is None or window.end > reaching[0].end:
@@ -153,9 +161,16 @@ def check_windows(path: str, windows: Sequence[Window | None]) -> list[FieldErro
     return errors
 
 
+OUTSIDE_SUPPORTED_DATES = msg(
+    "must be between %(first)s and %(last)s",
+    first=FIRST_SUPPORTED_DATE.isoformat(),
+    last=LAST_SUPPORTED_DATE.isoformat(),
+)
+
+
 def check_dates(path: str, *days: tuple[str, date]) -> list[FieldError]:
     return [
-        FieldError(f"{path}{name}", "must be between 2000-01-01 and 2037-12-31")
+        FieldError(f"{path}{name}", OUTSIDE_SUPPORTED_DATES)
         for name, day in days
         if not FIRST_SUPPORTED_DATE <= day <= LAST_SUPPORTED_DATE
     ]
@@ -167,12 +182,15 @@ def check_policy(path: str, values: Mapping[str, Any]) -> list[FieldError]:
     for name, value in values.items():
         bounds = POLICY_BOUNDS.get(name)
         if bounds is None:
-            errors.append(FieldError(f"{path}{name}", "is not a policy field"))
+            errors.append(FieldError(f"{path}{name}", msg("is not a policy field")))
         elif isinstance(value, bool) or not isinstance(value, int):
-            errors.append(FieldError(f"{path}{name}", "must be an integer"))
+            errors.append(FieldError(f"{path}{name}", msg("must be an integer")))
         elif not bounds[0] <= value <= bounds[1]:
             errors.append(
-                FieldError(f"{path}{name}", f"must be between {bounds[0]} and {bounds[1]}")
+                FieldError(
+                    f"{path}{name}",
+                    msg("must be between %(low)d and %(high)d", low=bounds[0], high=bounds[1]),
+                )
             )
     return errors
 
@@ -189,7 +207,7 @@ def _parse_windows(
             try:
                 bounds.append(parse_hhmm(text))
             except ValueError as exc:
-                errors.append(FieldError(f"{path}[{index}].{part}", str(exc)))
+                errors.append(FieldError(f"{path}[{index}].{part}", reason(exc)))
         slots.append(Window(bounds[0], bounds[1]) if len(bounds) == 2 else None)
     return slots, errors
 
@@ -210,12 +228,14 @@ def build_schedule(
         errors += check_windows(f"weekly.{name}", slots)
         days.append(tuple(sorted(w for w in slots if w is not None)))
     unknown = sorted(set(weekly) - set(WEEKDAYS))
-    errors += [FieldError(f"weekly.{name}", "is not a weekday (mon..sun)") for name in unknown]
+    errors += [FieldError(f"weekly.{name}", msg("is not a weekday (mon..sun)")) for name in unknown]
     term_value = None
     if term is not None:
         errors += check_dates("term.", ("first_day", term[0]), ("last_day", term[1]))
         if term[0] > term[1]:
-            errors.append(FieldError("term.last_day", "must not be before first_day"))
+            errors.append(
+                FieldError("term.last_day", msg("must not be before %(field)s", field="first_day"))
+            )
         term_value = Term(term[0], term[1])
     errors += check_policy("policy.", policy)
     if errors:

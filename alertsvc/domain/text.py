@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-CONTROL_CHARACTER_MESSAGE = "must not contain control characters (such as U+0000)"
+from alertsvc.domain.message import msg
+
+CONTROL_CHARACTER_MESSAGE = msg("must not contain control characters (such as U+0000)")
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

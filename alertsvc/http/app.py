@@ -14,9 +14,20 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from alertsvc.domain.errors import FieldError, ServiceError
+from alertsvc.domain.message import msg
 from alertsvc.domain.text import CONTROL_CHARACTER_MESSAGE, has_control_character, printable_key
 from alertsvc.http import edge
-from alertsvc.http.problems import Problem, not_found, problem_for, validation_problem
+from alertsvc.http.problems import (
+    CONFLICT,
+    INTERNAL_ERROR,
+    SERVICE_UNAVAILABLE,
+    WENT_WRONG,
+    Problem,
+    not_found,
+    problem_for,
+    validation_problem,
+)
+from alertsvc.http.statuses import http_problem
 
 log = logging.getLogger("alertsvc")
 access_log = logging.getLogger("alertsvc.access")
@@ -69,9 +80,7 @@ def _problem(problem: Problem) -> Response:
 
 
 def _http_error(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    detail = "The request body is too large." if status == 413 else (exc.description or exc.name)
-    response = _render(Problem(status, exc.name, detail))
+    response = _render(http_problem(exc))
     for name, value in exc.get_headers():
         if name.lower() == "allow":
             response.headers["Allow"] = value
@@ -93,8 +102,8 @@ def _database_down(exc: Exception) -> Response:
     return _render(
         Problem(
             503,
-            "Service unavailable",
-            "The database is unreachable right now; try again shortly.",
+            SERVICE_UNAVAILABLE,
+            msg("The database is unreachable right now; try again shortly."),
             headers={"Retry-After": "5"},
         )
     )
@@ -102,12 +111,12 @@ def _database_down(exc: Exception) -> Response:
 
 def _integrity(_exc: IntegrityError) -> Response:
     # Services check before they write; this only answers a lost race between two requests.
-    return _render(Problem(409, "Conflict", "The change conflicts with another one; retry."))
+    return _render(Problem(409, CONFLICT, msg("The change conflicts with another one; retry.")))
 
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error")
-    return _render(Problem(500, "Internal server error", "Something went wrong on our side."))
+    return _render(Problem(500, INTERNAL_ERROR, WENT_WRONG))
 
 
 def _security_headers(response: Response) -> Response:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from alertsvc.config import Settings
 from alertsvc.i18n import Language, best_language
@@ -48,15 +51,26 @@ def now() -> datetime:
 
 def accepted_languages() -> tuple[str, ...]:
     """The request's Accept-Language tags, most wanted first (`*` left out)."""
-    return tuple(tag for tag, _quality in request.accept_languages if tag != "*")
+    return _tags(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=512)
+def _tags(header: str) -> tuple[str, ...]:
+    # Apps send one of a few headers over and over: parse each once.
+    return tuple(tag for tag, _q in parse_accept_header(header, LanguageAccept) if tag != "*")
+
+
+@lru_cache(maxsize=512)
+def _best(header: str) -> Language:
+    return best_language(_tags(header))
 
 
 def language() -> Language:
     """The language this request answers in: one a use case chose (`speak`), else the best
     match of Accept-Language, else English. Its tag goes out as Content-Language."""
-    if "language" not in g:
-        g.language = best_language(accepted_languages())
-    chosen: Language = g.language
+    chosen: Language | None = g.get("language")
+    if chosen is None:
+        chosen = g.language = _best(request.headers.get("Accept-Language", ""))
     return chosen
 
 

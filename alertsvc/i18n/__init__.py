@@ -13,13 +13,14 @@ sentences into `messages.pot` and updates every catalog.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_interval, format_skeleton, format_time
+from babel.dates import format_date, format_interval, format_time, match_skeleton
 from babel.support import NullTranslations
 
 from alertsvc.domain.message import (
@@ -114,7 +115,10 @@ class Language:
             template = self.translations.ngettext(message.msgid, message.plural, message.count)
         if not message.values:
             return template
-        return template % {name: self._value(value) for name, value in message.values}
+        said = template % {name: self._value(value) for name, value in message.values}
+        # A value that ends a sentence with its own full stop ("10:42 a.m.") takes the
+        # sentence's: "a.m.." reads as a typo.
+        return said[:-1] if said.endswith("..") and not said.endswith("...") else said
 
     def _value(self, value: Value) -> str | int:
         match value:
@@ -208,7 +212,14 @@ def _listing(locale: Locale, parts: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=4096)
 def _day(locale: Locale, value: date, with_year: bool) -> str:
-    return _plain(format_skeleton("yMMMMEEEEd" if with_year else "MMMMEEEEd", value, locale=locale))
+    # CLDR's closest pattern with the weekday written out ("Monday, December 7"): its own
+    # skeletons abbreviate it ("Mon"), which reads as shorthand in a sentence.
+    skeleton = match_skeleton("yMMMMEd" if with_year else "MMMMEd", locale.datetime_skeletons)
+    pattern = str(locale.datetime_skeletons[skeleton]) if skeleton else "EEEE d MMMM y"
+    return _plain(format_date(value, _WEEKDAY.sub("EEEE", pattern), locale=locale))
+
+
+_WEEKDAY = re.compile(r"E+")
 
 
 # --- choosing a language ------------------------------------------------------------------

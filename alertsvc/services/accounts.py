@@ -14,6 +14,7 @@ from alertsvc.db.repositories import parents as parent_rows
 from alertsvc.db.repositories.parents import Account
 from alertsvc.db.repositories.parents import Identity as Identity  # re-exported for the faces
 from alertsvc.domain.errors import ConflictError, NotAuthenticatedError
+from alertsvc.domain.message import msg
 from alertsvc.services.ids import digest, new_id, new_token, same_digest
 
 API_TOKEN_TTL = timedelta(days=90)
@@ -58,13 +59,13 @@ def passwords_for(fast: bool) -> Passwords:
 
 class EmailTakenError(ConflictError):
     def __init__(self, email: str) -> None:
-        super().__init__("A parent with this email already exists.")
+        super().__init__(msg("A parent with this email already exists."))
         self.email = email
 
 
 class WrongPasswordError(NotAuthenticatedError):
     def __init__(self) -> None:
-        super().__init__("Wrong email or password.")
+        super().__init__(msg("Wrong email or password."))
 
 
 def normalize_email(email: str) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.repositories import exceptions as exception_rows
 from alertsvc.db.repositories.teens import TeenView
 from alertsvc.domain.calendar import local_date, zone_named
+from alertsvc.domain.message import msg
 from alertsvc.domain.recurrence import WorkBudget, WorkExhaustedError
 from alertsvc.domain.schedule import (
     FIRST_SUPPORTED_DATE,
@@ -155,8 +156,10 @@ class _Collector:
                 occurrences = self.expander.occurrences(components)
             except WorkExhaustedError as exc:
                 raise CalendarFormatError(
-                    "The calendar's repeating events need too much work to expand; "
-                    "import a calendar with fewer of them."
+                    msg(
+                        "The calendar's repeating events need too much work to expand; "
+                        "import a calendar with fewer of them."
+                    )
                 ) from exc
         if not occurrences:
             self.skipped += 1
@@ -167,8 +170,11 @@ class _Collector:
         self.days += len(occurrences)
         if self.days > MAX_IMPORTED_DAYS:
             raise CalendarFormatError(
-                f"The calendar has more than {MAX_IMPORTED_DAYS} all-day events in the "
-                "import's window; import a shorter calendar."
+                msg(
+                    "The calendar has more than %(max)d all-day events in the import's window; "
+                    "import a shorter calendar.",
+                    max=MAX_IMPORTED_DAYS,
+                )
             )
         for occurrence in occurrences:
             event = _imported_event(occurrence, uid, recurring)

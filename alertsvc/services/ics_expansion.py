@@ -15,6 +15,7 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
+from alertsvc.domain.message import msg
 from alertsvc.domain.recurrence import WEEKDAY_CODES, DayRule, Frequency, WorkBudget, rule_dates
 from alertsvc.domain.schedule import FIRST_SUPPORTED_DATE, LAST_SUPPORTED_DATE
 from alertsvc.services.ics_reading import CalendarFormatError, as_date, is_all_day
@@ -138,5 +139,7 @@ class Expander:
         try:
             found = recurring_ical_events.of(calendar).between(*self.window)
         except Exception as exc:  # bad dates surface only while expanding
-            raise CalendarFormatError(f"The calendar's events cannot be expanded: {exc}") from exc
+            raise CalendarFormatError(
+                msg("The calendar's events cannot be expanded: %(error)s", error=str(exc))
+            ) from exc
         return [o for o in found if as_date(o["DTSTART"].dt) < self.window[1]]

@@ -11,7 +11,8 @@ from typing import Any
 
 import icalendar
 
-from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.errors import IS_REQUIRED, FieldError, InvalidFieldsError
+from alertsvc.domain.message import Message, msg
 
 # Parsing costs icalendar ~20 µs a line and a few µs a parameter or list value.
 MAX_LINES = 20_000
@@ -41,7 +42,7 @@ class CalendarFormatError(InvalidFieldsError):
     """The upload is not a usable iCalendar file; nothing of it is imported. The API names
     the body as the field; `reason` says what is wrong, in a sentence."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: Message) -> None:
         super().__init__([FieldError("body", reason)])
         self.reason = reason
 
@@ -78,7 +79,7 @@ def _event_lines(text: str) -> list[str]:
             if path in (_CALENDAR, _EVENT):
                 kept.append(line)
             if not path or path.pop() != line.partition(":")[2].strip().upper():
-                raise CalendarFormatError("Its BEGIN and END lines do not match.")
+                raise CalendarFormatError(msg("Its BEGIN and END lines do not match."))
         elif path == _EVENT and name in _READ:
             kept.append(line)
     return kept
@@ -88,23 +89,29 @@ def read_calendar(data: bytes) -> Any:
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise CalendarFormatError("The file is not UTF-8 text.") from exc
+        raise CalendarFormatError(msg("The file is not UTF-8 text.")) from exc
     lines = _event_lines(text)
     if len(lines) > MAX_LINES:
         raise CalendarFormatError(
-            f"The calendar has more than {MAX_LINES} lines of events; export a shorter range."
+            msg(
+                "The calendar has more than %(max)d lines of events; export a shorter range.",
+                max=MAX_LINES,
+            )
         )
     kept = "\r\n".join(lines)
     if kept.count(";") + kept.count(",") > MAX_SEPARATORS:
         raise CalendarFormatError(
-            f"The calendar's events have more than {MAX_SEPARATORS} parameters and values."
+            msg(
+                "The calendar's events have more than %(max)d parameters and values.",
+                max=MAX_SEPARATORS,
+            )
         )
     try:
         calendar = icalendar.Calendar.from_ical(kept + "\r\n")
     except Exception as exc:  # the parser raises many types for many kinds of bad input
-        raise CalendarFormatError("The body is not an iCalendar file.") from exc
+        raise CalendarFormatError(msg("The body is not an iCalendar file.")) from exc
     if getattr(calendar, "name", None) != "VCALENDAR":
-        raise CalendarFormatError("The body has no VCALENDAR.")
+        raise CalendarFormatError(msg("The body has no VCALENDAR."))
     return calendar
 
 
@@ -119,13 +126,17 @@ def checked_events(calendar: Any) -> list[Any]:
     errors: list[FieldError] = []
     for index, event in enumerate(events):
         if not str(event.get("UID", "")).strip():
-            errors.append(FieldError(field_path(index, "UID"), "is required"))
+            errors.append(FieldError(field_path(index, "UID"), IS_REQUIRED))
         if "DTSTART" not in event:
-            errors.append(FieldError(field_path(index, "DTSTART"), "is required"))
+            errors.append(FieldError(field_path(index, "DTSTART"), IS_REQUIRED))
         broken = sorted({name for name, _ in getattr(event, "errors", ()) if name in _CRITICAL})
-        errors += [FieldError(field_path(index, name), "is not a valid value") for name in broken]
+        errors += [
+            FieldError(field_path(index, name), msg("is not a valid value")) for name in broken
+        ]
         repeated = [name for name in _SINGLE if isinstance(event.get(name), list)]
-        errors += [FieldError(field_path(index, name), "must appear once") for name in repeated]
+        errors += [
+            FieldError(field_path(index, name), msg("must appear once")) for name in repeated
+        ]
     refuse(errors)
     return events
 
@@ -139,7 +150,7 @@ def control_characters(series: Iterable[list[tuple[int, Any]]]) -> list[FieldErr
                 found = _CONTROL.search(str(component.get(name, "")))
                 if found:
                     code = f"U+{ord(found.group()):04X}"
-                    message = f"must not contain control characters (found {code})"
+                    message = msg("must not contain control characters (found %(code)s)", code=code)
                     errors.append(FieldError(field_path(index, name), message))
     return errors
 

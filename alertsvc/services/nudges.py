@@ -22,6 +22,7 @@ from alertsvc.domain.errors import (
     NotAuthenticatedError,
     NotFoundError,
 )
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import LAST_SUPPORTED_DATE, Policy
 from alertsvc.domain.state import AckAction, with_ack
 from alertsvc.services import pairing
@@ -30,9 +31,9 @@ from alertsvc.services import pairing
 def pause(session: Session, teen_id: str, until: datetime, now: datetime) -> None:
     """No reminders until `until`, which must be in the future and before 2038."""
     if until <= now:
-        raise InvalidFieldsError([FieldError("until", "must be in the future")])
+        raise InvalidFieldsError([FieldError("until", msg("must be in the future"))])
     if until.date() > LAST_SUPPORTED_DATE:
-        raise InvalidFieldsError([FieldError("until", "must be before 2038")])
+        raise InvalidFieldsError([FieldError("until", msg("must be before %(year)d", year=2038))])
     set_pause(session, teen_id, until)
 
 

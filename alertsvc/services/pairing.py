@@ -13,6 +13,8 @@ from alertsvc.db.repositories import devices as device_rows
 from alertsvc.db.repositories.devices import DeviceIdentity as DeviceIdentity
 from alertsvc.db.repositories.devices import DeviceView as DeviceView
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg
+from alertsvc.i18n import NATIVE_NAMES, supported_tag
 from alertsvc.services.ids import digest, new_id, new_token
 
 # No 0/O, 1/I/L: a parent reads the code aloud or types it from another screen.
@@ -21,12 +23,26 @@ CODE_LENGTH = 8
 CODE_TTL = timedelta(minutes=15)
 
 
+# The sentences of the errors below, said in the reader's language at the edge.
+INVALID_CODE = msg("is unknown, already used or expired; ask a parent for a new one")
+UNSUPPORTED_LOCALE = msg(
+    "is not a language we speak; use a language tag such as %(tags)s",
+    tags=", ".join(NATIVE_NAMES),
+)
+
+
 class InvalidCodeError(InvalidFieldsError):
     """The code is unknown, already used or expired (the caller can't tell which)."""
 
     def __init__(self) -> None:
-        message = "is unknown, already used or expired; ask a parent for a new one"
-        super().__init__([FieldError("pairing_code", message)])
+        super().__init__([FieldError("pairing_code", INVALID_CODE)])
+
+
+class UnsupportedLocaleError(InvalidFieldsError):
+    """A device's `locale` that none of our catalogs speaks (or not a BCP 47 tag at all)."""
+
+    def __init__(self) -> None:
+        super().__init__([FieldError("locale", UNSUPPORTED_LOCALE)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +69,29 @@ def issue_code(session: Session, teen_id: str, now: datetime) -> IssuedCode:
     return IssuedCode(code, expires_at)
 
 
-def pair_device(session: Session, code: str, platform: str, now: datetime) -> PairedDevice:
-    """Spend a code (once, even when two apps race with it) and create a device."""
+def normalize_locale(tag: str | None) -> str | None:
+    """A device's language as stored (`es-mx` → `es-MX`); None stays None (no choice).
+
+    Raises UnsupportedLocaleError for a tag none of our catalogs speaks."""
+    if tag is None:
+        return None
+    found = supported_tag(tag)
+    if found is None:
+        raise UnsupportedLocaleError
+    return found
+
+
+def pair_device(
+    session: Session, code: str, platform: str, now: datetime, locale: str | None = None
+) -> PairedDevice:
+    """Spend a code (once, even when two apps race with it) and create a device, with the
+    language its teen reads (`locale`, checked before the code is spent)."""
+    stored_locale = normalize_locale(locale)
     teen_id = device_rows.spend_code(session, digest(normalize_code(code)), now)
     if teen_id is None:
         raise InvalidCodeError
     token = new_token()
-    device = DeviceIdentity(new_id("dev"), teen_id)
+    device = DeviceIdentity(new_id("dev"), teen_id, stored_locale)
     device_rows.add_device(session, device, digest(token), platform, now)
     return PairedDevice(device.device_id, device.teen_id, token)
 
@@ -92,3 +124,12 @@ def code_status(session: Session, teen_id: str, code: str, now: datetime) -> Cod
 
 def device_for_token(session: Session, token: str) -> DeviceIdentity | None:
     return device_rows.device_for_token_hash(session, digest(token))
+
+
+def set_locale(session: Session, device: DeviceIdentity, locale: str | None) -> str | None:
+    """Store the language the teen picked on this device (None clears it); the stored tag.
+
+    Raises UnsupportedLocaleError for a tag none of our catalogs speaks."""
+    stored = normalize_locale(locale)
+    device_rows.set_locale(session, device.device_id, stored)
+    return stored

@@ -22,6 +22,7 @@ from babel.core import get_global
 from babel.dates import get_timezone_location
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg
 from alertsvc.services.inputs.teens import check_holidays
 
 # The tz database's regions; the other names in pytz's common list (US/Eastern, Canada/…,
@@ -48,8 +49,10 @@ _ZONE_IN_TEXT = re.compile(r"\(([A-Za-z_+\-/0-9]+)\)\s*$")
 # A place no zone goes by (or several do), said as a parent types it.
 UNKNOWN_PLACE = FieldError(
     "timezone",
-    "We don't know this place. Type the school's city, such as London, New York or São Paulo, "
-    "and pick it from the list.",
+    msg(
+        "We don't know this place. Type the school's city, such as London, New York or "
+        "São Paulo, and pick it from the list."
+    ),
 )
 
 

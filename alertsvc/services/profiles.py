@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.repositories import profiles as profile_rows
 from alertsvc.db.repositories.profiles import ParentProfile
 from alertsvc.domain.errors import FieldError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.message import msg
 from alertsvc.i18n import NATIVE_NAMES, supported_tag
 
 NAME_MAX_LENGTH = 60
@@ -58,10 +59,10 @@ def check_name(name: str) -> str:
     """The name without surrounding spaces, or `InvalidFieldsError` naming `name`."""
     cleaned = name.strip()
     if not cleaned:
-        raise InvalidFieldsError([FieldError("name", "must not be empty")])
+        raise InvalidFieldsError([FieldError("name", msg("must not be empty"))])
     if len(cleaned) > NAME_MAX_LENGTH:
         raise InvalidFieldsError(
-            [FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters")]
+            [FieldError("name", msg("must be at most %(max)d characters", max=NAME_MAX_LENGTH))]
         )
     return cleaned
 
@@ -78,9 +79,10 @@ def check_language(tag: str) -> str:
     found = supported_tag(tag)
     if found is None:
         shown = ", ".join(NATIVE_NAMES)
-        raise InvalidFieldsError(
-            [FieldError("language", f"must be a language we speak ({shown}), not {tag!r}")]
+        wrong = msg(
+            "must be a language we speak (%(languages)s), not “%(tag)s”", languages=shown, tag=tag
         )
+        raise InvalidFieldsError([FieldError("language", wrong)])
     return found
 
 
@@ -95,7 +97,7 @@ def change(session: Session, parent_id: str, name: str | None, language: str | N
     """`PATCH /v1/parents/me`: the name, the language or both; each is checked before
     anything changes, and a change of nothing names `name` (the field most callers send)."""
     if name is None and language is None:
-        raise InvalidFieldsError([FieldError("name", "is required (or `language`)")])
+        raise InvalidFieldsError([FieldError("name", msg("is required (or “language”)"))])
     checked = None if language is None else check_language(language)
     if name is not None:
         profile_rows.save_display_name(session, parent_id, check_name(name))

@@ -24,9 +24,11 @@ from alertsvc.domain.calendar import (
     zone_named,
 )
 from alertsvc.domain.errors import FieldError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import (
     FIRST_SUPPORTED_DATE,
     LAST_SUPPORTED_DATE,
+    OUTSIDE_SUPPORTED_DATES,
     Schedule,
     SchoolException,
 )
@@ -135,11 +137,19 @@ def preview(
     zone = zone_named(teen.timezone)
     start = first if first is not None else local_date(now, zone)
     if not FIRST_SUPPORTED_DATE <= start <= LAST_SUPPORTED_DATE:
-        raise InvalidFieldsError([FieldError("from", "must be between 2000-01-01 and 2037-12-31")])
+        raise InvalidFieldsError([FieldError("from", OUTSIDE_SUPPORTED_DATES)])
     if not 1 <= days <= MAX_PREVIEW_DAYS:
-        raise InvalidFieldsError([FieldError("days", f"must be between 1 and {MAX_PREVIEW_DAYS}")])
+        between = msg("must be between %(low)d and %(high)d", low=1, high=MAX_PREVIEW_DAYS)
+        raise InvalidFieldsError([FieldError("days", between)])
     if start + timedelta(days=days - 1) > LAST_SUPPORTED_DATE:
-        raise InvalidFieldsError([FieldError("days", "the range must end by 2037-12-31")])
+        raise InvalidFieldsError(
+            [
+                FieldError(
+                    "days",
+                    msg("the range must end by %(last)s", last=LAST_SUPPORTED_DATE.isoformat()),
+                )
+            ]
+        )
     exceptions = exception_rows.load_exceptions(session, teen.id)
     found = []
     for offset in range(days):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from alertsvc.db.repositories import exceptions as exception_rows
 from alertsvc.db.repositories import schedules as schedule_rows
 from alertsvc.db.repositories import teens as teen_rows
-from alertsvc.db.repositories.devices import DeviceView
+from alertsvc.db.repositories.devices import DeviceIdentity, DeviceView
 from alertsvc.db.repositories.exceptions import DayOff
 from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.repositories.schedules import StampedSchedule
@@ -49,6 +49,7 @@ class TeenOverview:
     next_window: PreviewWindow | None
     paused_until: datetime | None
     recent: tuple[NudgeView, ...]
+    locale: str | None = None  # the language picked on the asking device, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +66,30 @@ def overview(session: Session, token: str | None, now: datetime) -> TeenOverview
     """What is set for the teen of the device `token`, as of `now`.
 
     Raises NotAuthenticatedError for a missing or unknown token (a revoked device's included)."""
-    return _overview(session, _teen_of(session, token), now)
+    return overview_of(session, device_of(session, token), now)
+
+
+def overview_of(session: Session, device: DeviceIdentity, now: datetime) -> TeenOverview:
+    """What is set for the teen of an authenticated `device`, as of `now`."""
+    return _overview(session, _teen_of_device(session, device), now, device.locale)
+
+
+def device_of(session: Session, token: str | None) -> DeviceIdentity:
+    """The device holding `token` (with its stored language). Raises NotAuthenticatedError
+    for a missing or unknown token (a revoked device's included)."""
+    device = pairing.device_for_token(session, token) if token else None
+    if device is None:
+        raise NotAuthenticatedError
+    return device
 
 
 def export(session: Session, token: str | None, now: datetime) -> TeenExport:
     """The overview plus every reminder and ack still kept, the days set differently (without
     the parents' notes) and the teen's devices. Raises NotAuthenticatedError as `overview`."""
-    teen = _teen_of(session, token)
+    device = device_of(session, token)
+    teen = _teen_of_device(session, device)
     return TeenExport(
-        overview=_overview(session, teen, now),
+        overview=_overview(session, teen, now, device.locale),
         exported_at=now,
         local_day=local_date(now, zone_named(teen.timezone)),
         reminders=tuple(nudges.history(session, teen.id, None)),
@@ -82,15 +98,14 @@ def export(session: Session, token: str | None, now: datetime) -> TeenExport:
     )
 
 
-def _teen_of(session: Session, token: str | None) -> TeenView:
-    device = pairing.device_for_token(session, token) if token else None
-    teen = None if device is None else teen_rows.load_teen(session, device.teen_id)
+def _teen_of_device(session: Session, device: DeviceIdentity) -> TeenView:
+    teen = teen_rows.load_teen(session, device.teen_id)
     if teen is None:
         raise NotAuthenticatedError
     return teen
 
 
-def _overview(session: Session, teen: TeenView, now: datetime) -> TeenOverview:
+def _overview(session: Session, teen: TeenView, now: datetime, locale: str | None) -> TeenOverview:
     stored = schedule_rows.load_stamped_schedule(session, teen.id)
     today, next_window = _calendar(session, teen, now) if stored else (None, None)
     state, _ = load_state(session, teen.id)
@@ -103,6 +118,7 @@ def _overview(session: Session, teen: TeenView, now: datetime) -> TeenOverview:
         next_window=next_window,
         paused_until=paused,
         recent=tuple(nudges.history(session, teen.id, None, since=now - RECENT)),
+        locale=locale,
     )
 
 

@@ -14,6 +14,7 @@ from alertsvc.db.repositories import privacy as privacy_rows
 from alertsvc.db.repositories import teens as teen_rows
 from alertsvc.db.repositories.teens import TeenView as TeenView  # re-exported for the faces
 from alertsvc.domain.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
+from alertsvc.domain.message import msg
 from alertsvc.services.accounts import normalize_email
 from alertsvc.services.ids import new_id
 from alertsvc.services.inputs.teens import check_place
@@ -35,7 +36,7 @@ class ParentNotFoundError(NotFoundError):
 
 class AlreadyGuardianError(ConflictError):
     def __init__(self) -> None:
-        super().__init__("This parent is already a guardian of the teen.")
+        super().__init__(msg("This parent is already a guardian of the teen."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ def update_teen(session: Session, teen: TeenView, changes: Mapping[str, str | No
     clears it.
     """
     errors = [
-        FieldError(name, "must not be null")
+        FieldError(name, msg("must not be null"))
         for name in ("nickname", "timezone")
         if name in changes and changes[name] is None
     ]

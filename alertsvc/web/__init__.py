@@ -133,5 +133,4 @@ def _protect_against_csrf() -> None:
 
 
 def _stale_form(detail: Message) -> Problem:
-    # The title stays English (the problem's `type` is made from it); error.html words it.
-    return Problem(400, "Form not accepted", edge.language().say(detail))
+    return Problem(400, msg("Form not accepted"), detail)

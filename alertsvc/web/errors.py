@@ -12,8 +12,9 @@ from jinja2 import TemplateNotFound
 from markupsafe import escape
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError, RateLimitedError, ServiceError
+from alertsvc.domain.message import msg_n
 from alertsvc.http import edge
-from alertsvc.http.problems import Problem
+from alertsvc.http.problems import Problem, Text, say
 
 T = TypeVar("T")
 
@@ -25,15 +26,37 @@ WHOLE_FORM = ""
 INVALID = 422
 
 # Errors a form explains in its own words: the field to show the message at, and the message.
-Explained = Mapping[type[ServiceError], tuple[str, str]]
+Explained = Mapping[type[ServiceError], tuple[str, Text]]
+
+
+@dataclass(frozen=True, slots=True)
+class SaidProblem:
+    """A problem as a page shows it: its words said in the request's language."""
+
+    status: int
+    type: str
+    title: str
+    detail: str
+    errors: Errors
+
+
+def said(problem: Problem) -> SaidProblem:
+    return SaidProblem(
+        problem.status,
+        problem.type,
+        say(problem.title),
+        say(problem.detail),
+        field_errors(problem.errors),
+    )
 
 
 def render_problem_page(problem: Problem) -> Response:
     g.error_page_status = problem.status  # the layout's viewer() then spares the database
+    shown = said(problem)
     try:
-        html = render_template("error.html", problem=problem)
+        html = render_template("error.html", problem=shown)
     except TemplateNotFound:
-        html = f"<h1>{problem.status} {escape(problem.title)}</h1><p>{escape(problem.detail)}</p>"
+        html = f"<h1>{shown.status} {escape(shown.title)}</h1><p>{escape(shown.detail)}</p>"
     response = Response(html, status=problem.status, mimetype="text/html")
     for name, value in problem.headers.items():
         response.headers[name] = value
@@ -72,26 +95,31 @@ def run(
 def _refusal(error: ServiceError, explained: Explained, renamed: Mapping[str, str]) -> Refusal:
     for kind, (name, message) in explained.items():
         if isinstance(error, kind):
-            return Refusal({name: message}, error=error)
+            return Refusal({name: say(message)}, error=error)
     if isinstance(error, InvalidFieldsError):
         errors = field_errors(error.errors)
         moved = {renamed.get(path, path): message for path, message in errors.items()}
         return Refusal(moved, error=error)
     if isinstance(error, RateLimitedError):
-        wait = str(error.retry_after)
-        message = (
-            f"Too many attempts. To keep the account safe, please wait {wait} seconds and "
-            "try again."
+        message = msg_n(
+            "Too many attempts. To keep the account safe, please wait %(count)d second and "
+            "try again.",
+            "Too many attempts. To keep the account safe, please wait %(count)d seconds and "
+            "try again.",
+            error.retry_after,
         )
-        return Refusal({WHOLE_FORM: message}, 429, {"Retry-After": wait}, error)
+        headers = {"Retry-After": str(error.retry_after)}
+        return Refusal({WHOLE_FORM: say(message)}, 429, headers, error)
     raise error
 
 
 def field_errors(found: Sequence[FieldError]) -> Errors:
-    """Field errors as sentences by field path (the first one of each field)."""
+    """Field errors as sentences by field path (the first one of each field), said in the
+    request's language."""
     errors: Errors = {}
     for error in found:
-        errors.setdefault(error.field, sentence(error.message))
+        if error.field not in errors:
+            errors[error.field] = sentence(say(error.message))
     return errors
 
 

@@ -6,10 +6,13 @@
 //   { kind: "problem", problem }    any other 4xx: an RFC 9457 problem to show or drop
 // so callers switch on `kind` and never parse statuses themselves.
 
+import { language } from "./i18n.js";
+
 const DEFAULT_WAIT_SECONDS = 30;
 
 export async function call(method, path, { token, body } = {}) {
-  const headers = { Accept: "application/json" };
+  // The app's language, not the browser's list: the teen may have picked another one here.
+  const headers = { Accept: "application/json", "Accept-Language": language() };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -64,12 +67,15 @@ export const ack = (token, nudgeId, action, comment) =>
 
 export const me = (token) => call("GET", "/v1/me", { token });
 
+// The language picked in "What's set for me", kept on the device by the service (null: none).
+export const setLocale = (token, locale) => call("PATCH", "/v1/me", { token, body: { locale } });
+
 // The export is a file: fetched with the token (a link cannot carry it), saved as a download.
 export async function downloadMyData(token) {
   let response;
   try {
     response = await fetch("/v1/me/export", {
-      headers: { Authorization: `Bearer ${token}` },
+      headers: { Authorization: `Bearer ${token}`, "Accept-Language": language() },
       credentials: "omit",
       cache: "no-store",
     });

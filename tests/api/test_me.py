@@ -73,6 +73,7 @@ def test_me_without_a_schedule_says_so(api: Api) -> None:
         "next_window": None,
         "paused_until": None,
         "recent": [],
+        "locale": None,
     }
 
 

@@ -157,6 +157,8 @@ def test_every_success_answer_of_the_teens_app_routes_matches_the_document(
     exported = contract.check("GET", "/v1/me/export", device.get("/v1/me/export"))
     assert exported["exceptions"] == [{**day_off, "windows": []}]
     assert [reminder["id"] for reminder in exported["reminders"]] == [nudge["id"]]
+    changed = contract.check("PATCH", "/v1/me", device.patch("/v1/me", {"locale": "es-MX"}))
+    assert changed["locale"] == "es-MX"
 
     assert contract.documented(TEENS_APP) - contract.answered == set()
 

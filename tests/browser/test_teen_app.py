@@ -102,7 +102,8 @@ def test_a_school_day_pairing_a_quiet_morning_a_reminder_on_time_and_a_report_th
     card = _card(page)
     expect(card).to_be_visible()
     expect(card).to_contain_text("School time")
-    expect(card).to_contain_text("School hours today are 08:00–11:45 and 12:30–15:00")
+    # Said by the service in the app's language, American English here (CLDR: 12-hour).
+    expect(card).to_contain_text("School hours today are 8:00 – 11:45 AM and 12:30 – 3:00 PM")
     assert len(checks.started_at()) == 3  # 07:00 (pairing), 08:00 (an hour later at most), 08:10+
     check_a11y(page)
     screenshot(page, "app-card")

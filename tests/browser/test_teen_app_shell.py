@@ -80,6 +80,7 @@ def test_the_first_load_is_under_50_kb_and_needs_nothing_from_elsewhere(
         "/app/loop.js",
         "/app/store.js",
         "/app/views.js",
+        "/app/i18n.js",
         "/app/icon.svg",
         "/app/manifest.webmanifest",
         "/app/sw.js",

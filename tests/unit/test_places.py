@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.errors import InvalidFieldsError
 from alertsvc.services import places
 
 
@@ -91,14 +91,16 @@ def test_an_unknown_place_is_named_in_a_parents_words_with_the_other_place_mista
     with pytest.raises(InvalidFieldsError) as refused:
         places.check_school_place("Mars Olympus", "ZZ", None)
     assert refused.value.errors[0] == places.UNKNOWN_PLACE
-    assert "pick it from the list" in places.UNKNOWN_PLACE.message
+    assert "pick it from the list" in str(places.UNKNOWN_PLACE.message)
     assert [e.field for e in refused.value.errors] == ["timezone", "country"]
 
 
 def test_a_region_needs_a_country_and_must_be_one_of_its_own() -> None:
     with pytest.raises(InvalidFieldsError) as no_country:
         places.check_school_place("London", None, "SCT")
-    assert no_country.value.errors == (FieldError("subdivision", "needs a country"),)
+    assert [(e.field, str(e.message)) for e in no_country.value.errors] == [
+        ("subdivision", "needs a country")
+    ]
     with pytest.raises(InvalidFieldsError) as foreign:
         places.check_school_place("London", "GB", "CA")
     assert [e.field for e in foreign.value.errors] == ["subdivision"]

@@ -191,8 +191,8 @@ def test_overlap_message_names_the_earlier_window() -> None:
         build({"tue": [("08:00", "10:00"), ("09:30", "11:00")]})
     (error,) = caught.value.errors
     assert error.field == "weekly.tue[1].start"
-    assert "weekly.tue[0]" in error.message
-    assert "08:00–10:00" in error.message
+    assert "weekly.tue[0]" in str(error.message)
+    assert "08:00–10:00" in str(error.message)
 
 
 # --- term -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class DeviceView:
 class DeviceIdentity:
     device_id: str
     teen_id: str
+    locale: str | None = None  # the language the teen picked on this device (BCP 47)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ def add_device(
             platform=platform,
             paired_at=now,
             last_seen_at=None,
+            locale=device.locale,
         )
     )
     session.flush()
@@ -99,6 +101,11 @@ def delete_device(session: Session, teen_id: str, device_id: str) -> bool:
 
 def device_for_token_hash(session: Session, token_hash: str) -> DeviceIdentity | None:
     row = session.execute(
-        select(Device.id, Device.teen_id).where(Device.token_hash == token_hash)
+        select(Device.id, Device.teen_id, Device.locale).where(Device.token_hash == token_hash)
     ).first()
-    return DeviceIdentity(row[0], row[1]) if row else None
+    return DeviceIdentity(row[0], row[1], row[2]) if row else None
+
+
+def set_locale(session: Session, device_id: str, locale: str | None) -> None:
+    """Store the device's language (normalised BCP 47), or clear it with None."""
+    session.execute(update(Device).where(Device.id == device_id).values(locale=locale))

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import (
     ExceptionKind,
     SchoolException,
@@ -35,18 +36,24 @@ class ExceptionIn(BaseModel):
         kind = ExceptionKind(self.kind)
         errors = check_dates("", ("first_day", self.first_day), ("last_day", self.last_day))
         if self.first_day > self.last_day:
-            errors.append(FieldError("last_day", "must not be before first_day"))
+            errors.append(
+                FieldError("last_day", msg("must not be before %(field)s", field="first_day"))
+            )
         windows: tuple[Window, ...] = ()
         if kind is ExceptionKind.CUSTOM_HOURS:
             if not self.windows:
-                errors.append(FieldError("windows", "custom_hours needs at least one window"))
+                errors.append(
+                    FieldError(
+                        "windows", msg("%(kind)s needs at least one window", kind="custom_hours")
+                    )
+                )
             else:
                 try:
                     windows = build_windows("windows", window_pairs(self.windows))
                 except InvalidFieldsError as exc:
                     errors += exc.errors
         elif self.windows:
-            errors.append(FieldError("windows", "no_school takes no windows"))
+            errors.append(FieldError("windows", msg("%(kind)s takes no windows", kind="no_school")))
         if errors:
             raise InvalidFieldsError(errors)
         return SchoolException("", self.first_day, self.last_day, kind, windows, self.note or None)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from alertsvc.domain.calendar import is_known_zone
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import Place
 
 Nickname = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -68,11 +69,16 @@ def _supported_countries() -> dict[str, dict[str, str]]:
 
 def _subdivision(country: str | None, subdivision: str, errors: list[FieldError]) -> str | None:
     if country is None:
-        errors.append(FieldError("subdivision", "needs a country"))
+        errors.append(FieldError("subdivision", msg("needs a country")))
         return subdivision
     canonical = _supported_countries()[country].get(subdivision.upper())
     if canonical is None:
-        errors.append(FieldError("subdivision", f"is not a known subdivision of {country}"))
+        errors.append(
+            FieldError(
+                "subdivision",
+                msg("is not a known subdivision of %(country)s", country=country),
+            )
+        )
     return canonical
 
 
@@ -84,7 +90,10 @@ def check_holidays(country: str | None, subdivision: str | None) -> tuple[str | 
     canonical_subdivision = subdivision
     if canonical_country is not None and canonical_country not in _supported_countries():
         errors.append(
-            FieldError("country", "is not an ISO 3166-1 alpha-2 code with known public holidays")
+            FieldError(
+                "country",
+                msg("is not an ISO 3166-1 alpha-2 code with known public holidays"),
+            )
         )
     elif subdivision is not None:
         canonical_subdivision = _subdivision(canonical_country, subdivision, errors)
@@ -97,7 +106,7 @@ def check_place(timezone: str, country: str | None, subdivision: str | None) -> 
     """A valid `Place` (country and subdivision in canonical case) or `InvalidFieldsError`."""
     errors: list[FieldError] = []
     if not is_known_zone(timezone):
-        errors.append(FieldError("timezone", "is not a known IANA time zone"))
+        errors.append(FieldError("timezone", msg("is not a known IANA time zone")))
     try:
         country, subdivision = check_holidays(country, subdivision)
     except InvalidFieldsError as exc:

@@ -232,7 +232,7 @@ def _import_errors(refusal: Refusal) -> Errors:
     if not isinstance(error, InvalidFieldsError) or "calendar" in refusal.errors:
         return refusal.errors  # the upload itself is missing or too large
     prefix = calendar_import.FIELD_PREFIX + "."
-    shown = "; ".join(f"{e.field.removeprefix(prefix)} {e.message}" for e in error.errors[:3])
+    shown = "; ".join(f"{e.field.removeprefix(prefix)} {say(e.message)}" for e in error.errors[:3])
     more = len(error.errors) - 3
     if more > 0:
         said = msg_n(
@@ -256,9 +256,9 @@ def _upload() -> bytes:
     upload = request.files.get("calendar")
     data = upload.read(ICS_LIMIT + 1) if upload is not None else b""
     if not data:
-        message = say(msg("Choose a calendar file (.ics) to import."))
+        message = msg("Choose a calendar file (.ics) to import.")
     elif len(data) > ICS_LIMIT:
-        message = say(msg("This file is larger than 1 MB. Export a shorter date range."))
+        message = msg("This file is larger than 1 MB. Export a shorter date range.")
     else:
         return data
     raise InvalidFieldsError([FieldError("calendar", message)])

@@ -11,16 +11,16 @@ from typing import Any, TypeVar
 
 from babel.dates import format_skeleton
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from alertsvc.domain.calendar import to_local, zone_named
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
-from alertsvc.domain.message import msg
+from alertsvc.domain.message import Sayable, msg
 from alertsvc.domain.schedule import Window
 from alertsvc.http import edge
 from alertsvc.services import teens
-from alertsvc.services.inputs import error_path
+from alertsvc.services.inputs import error_message, error_path
 from alertsvc.services.teens import TeenView
-from alertsvc.web.errors import sentence
 from alertsvc.web.session import logged_in_parent
 
 M = TypeVar("M", bound=BaseModel)
@@ -40,10 +40,7 @@ def form_input(model: type[M], data: Mapping[str, Any]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidFieldsError(
-            [
-                FieldError(error_path(e["loc"]), _message(e["type"], e["msg"], e.get("input")))
-                for e in exc.errors(include_url=False)
-            ]
+            [FieldError(error_path(e["loc"]), _message(e)) for e in exc.errors(include_url=False)]
         ) from None
 
 
@@ -61,14 +58,16 @@ def both_valid(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
     return values[0], values[1]
 
 
-def _message(kind: str, message: str, value: object) -> str:
-    if value in ("", None) and kind != "extra_forbidden":
-        return "This is required."
+def _message(error: ErrorDetails) -> Sayable:
+    """A pydantic error worded for a form (the page makes it a sentence, `web.errors`)."""
+    kind = error["type"]
+    if error.get("input") in ("", None) and kind != "extra_forbidden":
+        return msg("This is required.")
     if kind in ("int_parsing", "int_type"):
-        return "Enter a whole number."
+        return msg("Enter a whole number.")
     if kind == "date_format":
-        return "Enter a date (YYYY-MM-DD)."
-    return sentence(message)
+        return msg("Enter a date (YYYY-MM-DD).")
+    return error_message(error)
 
 
 def local(instant: datetime | None, teen: TeenView) -> datetime | None:

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
-from alertsvc.domain.message import msg
+from alertsvc.domain.message import Localized, msg
 from alertsvc.domain.schedule import MAX_WINDOWS_PER_DAY, POLICY_BOUNDS, WEEKDAYS, Policy, Schedule
 from alertsvc.http import edge
 from alertsvc.services import places, schedules
@@ -92,7 +92,9 @@ def _save(teen: TeenView, body: dict[str, Any], own: Errors) -> Schedule:
 
 def _refuse(own: Errors) -> None:
     if own:
-        raise InvalidFieldsError([FieldError(path, message) for path, message in own.items()])
+        # The form's own messages are said already: a text for every reader (`""`).
+        said = [FieldError(path, Localized((("", text),))) for path, text in own.items()]
+        raise InvalidFieldsError(said)
 
 
 def country_name(code: str | None) -> str | None:
