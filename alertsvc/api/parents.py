@@ -37,15 +37,31 @@ class ParentProfileOut(BaseModel):
     id: str
     email: str
     name: str = Field(description="What the parent's teens see; default: the email before @")
+    language: str | None = Field(
+        default=None,
+        description="The pages' language the parent picked (BCP 47, e.g. `de`, `pt-BR`); "
+        "null: the browser's Accept-Language",
+    )
 
 
 class ParentNameIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", title="ParentName")
+    model_config = ConfigDict(extra="forbid", title="ParentProfileChange")
 
-    name: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=profiles.NAME_MAX_LENGTH),
-    ]
+    name: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=1, max_length=profiles.NAME_MAX_LENGTH
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="The name the parent's teens see")
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description="The pages' language (BCP 47: en, es, fr, de, pt-BR, ja, ar, or a "
+        "regional form such as en-GB); 422 naming `language` when we do not speak it",
+    )
 
 
 @blueprint.post("/v1/parents")
@@ -97,7 +113,7 @@ def my_profile() -> ResponseReturnValue:
 @blueprint.patch("/v1/parents/me")
 @documented(
     Doc(
-        "Set the display name the caller's teens see",
+        "Set the display name the caller's teens see, and the pages' language",
         auth="parent",
         body=ParentNameIn,
         responses={200: ParentProfileOut},
@@ -108,6 +124,6 @@ def rename() -> ResponseReturnValue:
     identity = require_parent()
     data = parse_json(ParentNameIn)
     session = edge.db()
-    profile = profiles.rename(session, identity.parent_id, data.name)
+    profile = profiles.change(session, identity.parent_id, data.name, data.language)
     session.commit()
     return json_response(ParentProfileOut.model_validate(profile))

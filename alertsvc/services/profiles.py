@@ -14,6 +14,7 @@ from alertsvc.db.repositories import profiles as profile_rows
 from alertsvc.db.repositories.profiles import ParentProfile
 from alertsvc.domain.errors import FieldError, InvalidFieldsError, NotFoundError
 from alertsvc.domain.message import msg
+from alertsvc.i18n import NATIVE_NAMES, supported_tag
 
 NAME_MAX_LENGTH = 60
 
@@ -23,6 +24,7 @@ class Profile:
     id: str
     email: str
     name: str
+    language: str | None = None  # the pages' language the parent picked (None: the browser's)
 
 
 class ProfileNotFoundError(NotFoundError):
@@ -38,7 +40,12 @@ def default_name(email: str) -> str:
 
 
 def _profile(record: ParentProfile) -> Profile:
-    return Profile(record.id, record.email, record.display_name or default_name(record.email))
+    return Profile(
+        record.id,
+        record.email,
+        record.display_name or default_name(record.email),
+        record.language,
+    )
 
 
 def get_profile(session: Session, parent_id: str) -> Profile:
@@ -63,6 +70,39 @@ def check_name(name: str) -> str:
 def rename(session: Session, parent_id: str, name: str) -> Profile:
     """Set the name the parent's teens see."""
     profile_rows.save_display_name(session, parent_id, check_name(name))
+    return get_profile(session, parent_id)
+
+
+def check_language(tag: str) -> str:
+    """The tag as we answer it (`es-mx` -> `es-MX`), or `InvalidFieldsError` naming
+    `language` when no catalog of ours speaks it."""
+    found = supported_tag(tag)
+    if found is None:
+        shown = ", ".join(NATIVE_NAMES)
+        wrong = msg(
+            "must be a language we speak (%(languages)s), not “%(tag)s”", languages=shown, tag=tag
+        )
+        raise InvalidFieldsError([FieldError("language", wrong)])
+    return found
+
+
+def choose_language(session: Session, parent_id: str, tag: str | None) -> Profile:
+    """Store the pages' language the parent picked (SPEC §10); None goes back to the
+    browser's Accept-Language."""
+    profile_rows.save_language(session, parent_id, None if tag is None else check_language(tag))
+    return get_profile(session, parent_id)
+
+
+def change(session: Session, parent_id: str, name: str | None, language: str | None) -> Profile:
+    """`PATCH /v1/parents/me`: the name, the language or both; each is checked before
+    anything changes, and a change of nothing names `name` (the field most callers send)."""
+    if name is None and language is None:
+        raise InvalidFieldsError([FieldError("name", msg("is required (or “language”)"))])
+    checked = None if language is None else check_language(language)
+    if name is not None:
+        profile_rows.save_display_name(session, parent_id, check_name(name))
+    if checked is not None:
+        profile_rows.save_language(session, parent_id, checked)
     return get_profile(session, parent_id)
 
 

@@ -10,7 +10,7 @@ from alertsvc.domain.message import Message, msg
 from alertsvc.http import edge
 from alertsvc.http.problems import Problem
 from alertsvc.runtime import Runtime
-from alertsvc.web import session
+from alertsvc.web import languages, session
 from alertsvc.web.errors import render_problem_page
 
 PRODUCT_NAME = "School-hours reminders"
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     )
     app.session_interface = PageSessions()
     csrf.init_app(app)
+    languages.init_app(app)  # first: a refused form is worded in the reader's language
     app.before_request(_protect_against_csrf)
     app.jinja_env.globals.update(product_name=PRODUCT_NAME, viewer=session.viewer)
     _speak_in_templates(app)

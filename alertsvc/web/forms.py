@@ -17,9 +17,20 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from wtforms import EmailField, PasswordField
 
+from alertsvc.domain.message import Message, msg
+from alertsvc.http import edge
 from alertsvc.services.inputs.accounts import Credentials, SignUp
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def mark(text: str) -> str:
+    """Marks a label for the catalogs (imported as `_`, an extraction keyword); the label is
+    said in the reader's language where it is shown (`_macros.html` and `_message`)."""
+    return text
+
+
+_ = mark
 
 
 class NewPassword(BaseModel):
@@ -43,18 +54,18 @@ def password_min_length() -> int:
 
 
 class SignUpForm(FlaskForm):  # type: ignore[misc]
-    email = EmailField("Email")
-    password = PasswordField("Password")
+    email = EmailField(_("Email"))
+    password = PasswordField(_("Password"))
 
 
 class LogInForm(FlaskForm):  # type: ignore[misc]
-    email = EmailField("Email")
-    password = PasswordField("Password")
+    email = EmailField(_("Email"))
+    password = PasswordField(_("Password"))
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]
-    current_password = PasswordField("Current password")
-    new_password = PasswordField("New password")
+    current_password = PasswordField(_("Current password"))
+    new_password = PasswordField(_("New password"))
 
 
 def check(form: Any, model: type[M], fields: Mapping[str, str]) -> M | None:
@@ -69,19 +80,34 @@ def check(form: Any, model: type[M], fields: Mapping[str, str]) -> M | None:
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             field = form[fields[str(error["loc"][0])]]
-            field.errors.append(_message(error, str(field.label.text)))
+            said = _message(error, str(field.label.text))
+            field.errors.append(said if isinstance(said, str) else edge.language().say(said))
         return None
 
 
-def _message(error: ErrorDetails, label: str) -> str:
+def _message(error: ErrorDetails, label: str) -> Message | str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if error.get("input") in ("", None):
-        return f"Enter your {label.lower()}."
+        return _required(label)
     if kind == "string_too_short":
-        return f"Use at least {ctx['min_length']} characters."
+        return msg("Use at least %(count)s characters.", count=ctx["min_length"])
     if kind == "string_too_long":
-        return f"Use at most {ctx['max_length']} characters."
+        return msg("Use at most %(count)s characters.", count=ctx["max_length"])
     if kind == "value_error" and "email" in label.lower():
-        return "Enter an email address in the form name@example.com."
-    return str(error["msg"])
+        return msg("Enter an email address in the form name@example.com.")
+    return str(error["msg"])  # pragma: no cover - the shared models' rules are all above
+
+
+def _required(label: str) -> Message:
+    """Each form's own sentence for an empty field (a whole sentence per field for the
+    translators, not `Enter your` glued to a label)."""
+    if label == "Email":
+        return msg("Enter your email.")
+    if label == "Password":
+        return msg("Enter your password.")
+    if label == "Current password":
+        return msg("Enter your current password.")
+    if label == "New password":
+        return msg("Enter your new password.")
+    return msg("Enter your %(field)s.", field=edge.language().gettext(label).lower())

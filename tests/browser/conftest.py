@@ -13,7 +13,8 @@ Fixtures for page tests:
 - `page`: a fresh browser context and page at desktop size with `base_url` set, so
   `page.goto("/login")` works; a Content-Security-Policy violation or an uncaught script
   error on any page fails the test.
-- `phone_page`: the same on a 375 px touch screen whose browser is in London's time zone.
+- `phone_page`: the same on a 375 px touch screen whose browser is in London's time zone
+  and British English (so the pages write times 24-hour).
 - `app_page`: the same at 375x812 in New York's time zone, for the teen's app (/app/).
 - `check_a11y(page)`: runs axe-core on the current page; fails on serious/critical issues.
 - `screenshot(page, name)`: full-page PNGs at 375x812 and 1280x800 under
@@ -219,6 +220,7 @@ def phone_page(browser: Browser, live_server: str) -> Iterator[Page]:
         is_mobile=True,
         has_touch=True,
         timezone_id=PHONE_ZONE,
+        locale="en-GB",  # a phone in London asks for British English: 24-hour times
     ) as opened:
         yield opened
 

@@ -118,7 +118,7 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     expect(cell).to_contain_text("Teacher training day")
     today = page.locator(".day-today")
     expect(today.locator("time")).to_have_attribute("datetime", LOCAL_NOW.date().isoformat())
-    expect(today).to_contain_text("08:15–11:45")
+    expect(today).to_contain_text("8:15 – 11:45 AM")  # the browser asks for en-US
     check_a11y(page)
     screenshot(page, "parent-calendar")
 
@@ -128,7 +128,7 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     expect(page).to_have_url(re.compile(r"/pairing-code$"))
     code = page.locator(".pairing-code .code").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{8}", code)
-    expect(page.locator(".pairing-code")).to_contain_text(f"expires at 10:15 ({ZONE})")
+    expect(page.locator(".pairing-code")).to_contain_text(f"expires at 10:15 AM ({ZONE})")
     check_a11y(page)
     screenshot(page, "parent-pairing")
     device = _api(live_server, "POST", "/v1/devices", {"pairing_code": code, "platform": "web"})
@@ -152,7 +152,7 @@ def test_sign_up_add_teen_schedule_exception_pair_check_and_activity(
     check_a11y(page)
     screenshot(page, "parent-activity")
     page.get_by_role("button", name="Pause for the rest of today").click()
-    expect(page.locator(".paused")).to_contain_text(f"Paused until Thu 2026-12-03 00:00 ({ZONE})")
+    expect(page.locator(".paused")).to_contain_text(f"Paused until Thu, Dec 3, 12:00 AM ({ZONE})")
     paused = _api(live_server, "POST", "/v1/check", {"utc_offset_minutes": OFFSET_MINUTES}, token)
     assert paused["reason"] == "paused"
     page.get_by_role("button", name="Resume reminders now").click()

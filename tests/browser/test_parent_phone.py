@@ -194,7 +194,9 @@ def test_adding_a_block_keeps_the_page_and_its_place(
 def test_without_the_script_adding_a_block_comes_back_at_the_new_row(
     browser: Browser, live_server: str, new_email: Callable[[], str]
 ) -> None:
-    with open_page(browser, live_server, viewport=PHONE, java_script_enabled=False) as page:
+    with open_page(
+        browser, live_server, viewport=PHONE, java_script_enabled=False, locale="en-GB"
+    ) as page:
         _new_teen_schedule(page, new_email)
         page.get_by_label("School days block 1 start").fill("0830")  # a number pad's way
         page.get_by_role("button", name="Add a block").click()

@@ -138,7 +138,7 @@ def test_the_pairing_page_says_when_its_code_was_used_or_expired(
     pages.submit(f"{teen}/pairing-code", {}, page=teen)
     clock.advance(minutes=16)
     expired = _text(pages.client.get(f"{teen}/pairing-code"))
-    assert "expired at 13:20" in expired
+    assert "expired at 1:20 PM" in expired
 
 
 def test_the_pairing_page_without_a_code_offers_one(pages: Pages, teen_id_london: str) -> None:
@@ -200,9 +200,9 @@ def test_the_teens_list_shows_devices_pause_and_the_last_reminder(
     assert check["reason"] == "in_school_hours", check
     glance = _text(pages.client.get("/home"))
     assert "Reminders On, following the school week" in glance
-    assert "1 paired (android) · last seen Wed 2026-11-25 13:05" in glance
-    assert "Last reminder Wed 2026-11-25 13:05" in glance
+    assert "1 paired (android) · last seen Wed, Nov 25, 1:05 PM" in glance
+    assert "Last reminder Wed, Nov 25, 1:05 PM" in glance
 
     until = {"until_date": "2026-11-27", "until_time": "18:30"}
     pages.submit(f"{teen}/pause", until, page=f"{teen}/activity")
-    assert "Paused until Fri 2026-11-27 18:30" in _text(pages.client.get("/home"))
+    assert "Paused until Fri, Nov 27, 6:30 PM" in _text(pages.client.get("/home"))

@@ -179,7 +179,7 @@ def test_pairing_shows_a_code_and_its_expiry_in_school_time(pages: Pages, teen_i
     html = response.get_data(as_text=True)
     _code_in(html)
     # The fake clock says 13:05 UTC: 08:05 in New York, so the code expires at 08:20.
-    assert "expires at <strong>08:20</strong>" in html
+    assert "expires at <strong>8:20 AM</strong>" in html
 
 
 def test_pairing_then_revoking_a_device(pages: Pages, teen_id: str, app: Flask) -> None:
@@ -201,7 +201,7 @@ def test_pairing_then_revoking_a_device(pages: Pages, teen_id: str, app: Flask) 
 def test_a_new_teen_has_no_schedule_yet_and_a_suggested_week(pages: Pages, teen_id: str) -> None:
     html = pages.client.get(f"/teens/{teen_id}/schedule").get_data(as_text=True)
     assert "No schedule is saved yet" in _texts(html)
-    assert 'value="08:00"' in html
+    assert 'value="8:00 AM"' in html  # en-US: the suggested start, 12-hour
 
 
 def test_saving_the_schedule_draws_the_timetable(pages: Pages, teen_id: str) -> None:
@@ -210,7 +210,7 @@ def test_saving_the_schedule_draws_the_timetable(pages: Pages, teen_id: str) -> 
     html = pages.client.get(f"/teens/{teen_id}/schedule").get_data(as_text=True)
     assert "version 1" in html
     assert html.count('<g class="tt-block">') == 3
-    assert "Monday: 08:15–11:45, 12:30–15:05" in html
+    assert "Monday: 8:15 – 11:45 AM and 12:30 – 3:05 PM" in html
     assert "Wednesday: no school" in html
 
 
@@ -218,7 +218,7 @@ def test_removing_a_window_by_ticking_remove(pages: Pages, teen_id: str) -> None
     _save_schedule(pages, teen_id)
     _save_schedule(pages, teen_id, **{"weekly.mon[1].remove": "on"})
     html = pages.client.get(f"/teens/{teen_id}/schedule").get_data(as_text=True)
-    assert "Monday: 08:15–11:45;" in html
+    assert "Monday: 8:15 – 11:45 AM;" in html
 
 
 def test_add_a_block_shows_one_more_row_and_saves_nothing(pages: Pages, teen_id: str) -> None:
@@ -295,7 +295,7 @@ def test_month_view_shows_school_hours_holidays_and_exceptions(pages: Pages, tee
     assert "Today" in text
     assert "Thanksgiving" in text  # Thu 26 Nov 2026, a US holiday
     assert "Teacher day" in text
-    assert "08:00–12:00" in text  # today, a Wednesday, in New York time
+    assert "8:00 AM – 12:00 PM" in text  # today, a Wednesday, in New York time
     assert 'class="day day-exception"' in html
 
 
@@ -303,7 +303,8 @@ def test_month_view_marks_the_clock_change(pages: Pages, teen_id: str, clock: Fa
     clock.set(datetime(2027, 3, 1, 15, 0, tzinfo=UTC))
     pages.log_in("sam.parent@example.com")  # the old session expired meanwhile
     _save_schedule(pages, teen_id)
-    assert "Clocks go forward 1 h at 02:00" in _text(pages.client.get(f"/teens/{teen_id}/calendar"))
+    calendar = _text(pages.client.get(f"/teens/{teen_id}/calendar"))
+    assert "Clocks go forward 1 hour at 2:00 AM" in calendar
 
 
 @pytest.mark.parametrize(
@@ -345,7 +346,7 @@ def test_custom_hours_exception_and_removing_it(pages: Pages, teen_id: str) -> N
     }
     assert pages.submit(f"/teens/{teen_id}/exceptions", form, page=calendar).status_code == 302
     html = pages.client.get(calendar).get_data(as_text=True)
-    assert "school 10:00–12:00" in _texts(html)
+    assert "school 10:00 AM – 12:00 PM" in _texts(html)
     exception_id = re.search(rf"/teens/{teen_id}/exceptions/([^/]+)/delete", html)
     assert exception_id
     removed = pages.submit(
@@ -421,7 +422,7 @@ def test_pause_until_a_local_date_and_time_then_resume(
     until = _paused_until(app, teen_id)
     assert until is not None
     assert until.astimezone(UTC) == datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
-    assert "Paused until Fri 2026-11-27 18:30" in _text(pages.client.get(activity))
+    assert "Paused until Fri, Nov 27, 6:30 PM" in _text(pages.client.get(activity))
     assert pages.submit(f"/teens/{teen_id}/resume", {}, page=activity).status_code == 302
     assert _paused_until(app, teen_id) is None
 

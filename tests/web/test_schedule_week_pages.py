@@ -31,6 +31,13 @@ COMMON_WEEK = {
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
 
+@pytest.fixture(autouse=True)
+def _british_english(pages: Pages) -> None:
+    """These pages are read in en-GB: 24-hour times (en-US's 12-hour round trip is in
+    test_page_languages.py)."""
+    pages.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB"
+
+
 @pytest.fixture
 def teen_id(pages: Pages) -> str:
     pages.sign_up("week.parent@example.com")
@@ -99,8 +106,8 @@ def test_the_common_week_with_a_lunch_break_and_other_days(pages: Pages, teen_id
     }
     assert _post(pages, teen_id, form).status_code == 302
     summary = _summary(pages, teen_id)
-    assert "Monday: 08:30–12:00, 13:00–15:10; Tuesday: no school;" in summary
-    assert "Saturday: 08:30–12:00, 13:00–15:10;" in summary
+    assert "Monday: 08:30–12:00 and 13:00–15:10; Tuesday: no school;" in summary
+    assert "Saturday: 08:30–12:00 and 13:00–15:10;" in summary
 
 
 def test_a_saved_week_shows_as_the_common_week_when_its_days_agree(
@@ -227,7 +234,7 @@ def test_time_and_date_fields_are_24_hour_text_fields_whatever_the_browser_local
     html = pages.client.get(f"/teens/{teen_id}{path}").get_data(as_text=True)
     assert 'type="time"' not in html
     assert 'type="date"' not in html
-    times = re.findall(r"<input [^>]*placeholder=\"HH:MM\"[^>]*>", html)
+    times = re.findall(r"<input [^>]*placeholder=\"08:30\"[^>]*>", html)
     dates = re.findall(r"<input [^>]*placeholder=\"YYYY-MM-DD\"[^>]*>", html)
     assert times
     assert dates
@@ -242,5 +249,5 @@ def test_afternoon_times_are_shown_24_hour_and_dates_iso(pages: Pages, teen_id: 
     assert "17:45" in schedule
     assert "PM" not in schedule
     calendar = _text(pages.client.get(f"/teens/{teen_id}/calendar"))
-    assert "Wed 2026-11-25" in calendar  # the fake clock's day, in the month view
+    assert "Wed 25 Nov" in calendar  # the fake clock's day, in the month view
     assert "08:30–17:45" in calendar

@@ -18,6 +18,7 @@ class Identity:
     parent_id: str
     email: str
     is_admin: bool
+    language: str | None = None  # the pages' language the parent picked (SPEC §10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +91,13 @@ def load_token_holder(
     """The stored digest, expiry and parent of a token of this kind (one query), if any."""
     row = session.execute(
         select(ParentToken.token_hash, ParentToken.expires_at, Parent.id, Parent.email)
-        .add_columns(Parent.is_admin)
+        .add_columns(Parent.is_admin, Parent.language)
         .join(Parent, Parent.id == ParentToken.parent_id)
         .where(ParentToken.token_hash == token_hash, ParentToken.kind == kind)
     ).first()
     if row is None:
         return None
-    return row[0], row[1], Identity(row[2], row[3], bool(row[4]))
+    return row[0], row[1], Identity(row[2], row[3], bool(row[4]), row[5])
 
 
 def delete_token(session: Session, token_hash: str) -> None:

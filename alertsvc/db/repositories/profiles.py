@@ -17,17 +17,24 @@ class ParentProfile:
     id: str
     email: str
     display_name: str | None
+    language: str | None = None  # the pages' language the parent picked; None: the browser's
 
 
 def load_profile(session: Session, parent_id: str) -> ParentProfile | None:
     row = session.execute(
-        select(Parent.id, Parent.email, Parent.display_name).where(Parent.id == parent_id)
+        select(Parent.id, Parent.email, Parent.display_name, Parent.language).where(
+            Parent.id == parent_id
+        )
     ).first()
-    return None if row is None else ParentProfile(row[0], row[1], row[2])
+    return None if row is None else ParentProfile(row[0], row[1], row[2], row[3])
 
 
 def save_display_name(session: Session, parent_id: str, name: str) -> None:
     session.execute(update(Parent).where(Parent.id == parent_id).values(display_name=name))
+
+
+def save_language(session: Session, parent_id: str, tag: str | None) -> None:
+    session.execute(update(Parent).where(Parent.id == parent_id).values(language=tag))
 
 
 def load_guardians(session: Session, teen_id: str) -> list[ParentProfile]:

@@ -8,16 +8,19 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from alertsvc.domain.errors import InvalidFieldsError
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.services import profiles
 from alertsvc.web.errors import INVALID, Refusal, run
+from alertsvc.web.forms import mark as _
+from alertsvc.web.languages import say
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("parent_account", __name__)
 
 
 class NameForm(FlaskForm):  # type: ignore[misc]
-    name = StringField("Your name, as your teens see it")
+    name = StringField(_("Your name, as your teens see it"))
 
 
 @blueprint.route("/account", methods=["GET", "POST"])
@@ -29,7 +32,10 @@ def account() -> ResponseReturnValue:
     if form.validate_on_submit():
         renamed = run(lambda: profiles.rename(edge.db(), parent_id, form.name.data or ""))
         if not isinstance(renamed, Refusal):
-            flash(f"Saved. Your teens' app now shows your name as “{renamed.name}”.", "success")
+            saved = msg(
+                "Saved. Your teens' app now shows your name as “%(name)s”.", name=renamed.name
+            )
+            flash(say(saved), "success")
             return redirect(url_for("parent_account.account"))
         form.name.errors.extend(_in_words(renamed))
     profile = profiles.get_profile(edge.db(), parent_id)
@@ -47,5 +53,5 @@ def _in_words(refusal: Refusal) -> list[str]:
     """`must not be empty` -> `Your name must not be empty.`"""
     error = refusal.error
     if isinstance(error, InvalidFieldsError):
-        return [f"Your name {found.message}." for found in error.errors]
+        return [say(msg("Your name %(problem)s.", problem=found.message)) for found in error.errors]
     return list(refusal.errors.values())

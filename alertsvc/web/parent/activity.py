@@ -11,10 +11,12 @@ from flask.typing import ResponseReturnValue
 from alertsvc.db.teen_state import load_state
 from alertsvc.domain.calendar import local_date, zone_named
 from alertsvc.domain.localtime import end_of_local_day, local_instant
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.services import nudges, reports
 from alertsvc.services.teens import TeenView
 from alertsvc.web.errors import INVALID, Errors, Refusal, run
+from alertsvc.web.languages import say
 from alertsvc.web.parent.common import local_text, owned_teen, typed_date, typed_time
 from alertsvc.web.session import login_required
 
@@ -23,11 +25,11 @@ blueprint = Blueprint("parent_activity", __name__)
 HISTORY_LIMIT = 100
 
 ACK_LABELS = {
-    "shown": "Seen",
-    "dismissed": "Dismissed",
-    "closed_app": "Closed the app",
-    "school_use": "Said: “I'm using it for school”",
-    "report_wrong": "Reported as wrong: “I'm not in school now”",
+    "shown": msg("Seen"),
+    "dismissed": msg("Dismissed"),
+    "closed_app": msg("Closed the app"),
+    "school_use": msg("Said: “I'm using it for school”"),
+    "report_wrong": msg("Reported as wrong: “I'm not in school now”"),
 }
 
 
@@ -47,7 +49,7 @@ def _page(
         teen=teen,
         paused_until=_paused_until(teen),
         history=history,
-        ack_labels=ACK_LABELS,
+        ack_labels={action: say(label) for action, label in ACK_LABELS.items()},
         local_text=local_text,
         values=values,
         errors=errors,
@@ -81,11 +83,12 @@ def _until(teen: TeenView, values: dict[str, str]) -> tuple[datetime | None, Err
     try:
         day = date.fromisoformat(values.get("until_date", ""))
     except ValueError:
-        errors["until_date"] = "Enter a date (YYYY-MM-DD)."
+        errors["until_date"] = say(msg("Enter a date (YYYY-MM-DD)."))
     try:
         at = time.fromisoformat(values.get("until_time", "") or "00:00")
     except ValueError:
-        errors["until_time"] = "Enter a time (HH:MM)."
+        example = edge.language().clock(8 * 60 + 30)
+        errors["until_time"] = say(msg("Enter a time, for example %(example)s.", example=example))
     if errors:
         return None, errors
     return local_instant(day, at, zone), {}
@@ -109,7 +112,13 @@ def pause(teen_id: str) -> ResponseReturnValue:
     )
     if isinstance(paused, Refusal):
         return _page(teen, values, paused.errors, INVALID)
-    flash(f"Reminders are paused until {local_text(until, teen)} ({teen.timezone}).", "success")
+    shown = local_text(until, teen)
+    flash(
+        say(
+            msg("Reminders are paused until %(until)s (%(zone)s).", until=shown, zone=teen.timezone)
+        ),
+        "success",
+    )
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))
 
 
@@ -119,5 +128,5 @@ def resume(teen_id: str) -> ResponseReturnValue:
     """Reminders follow the schedule again from now."""
     teen = owned_teen(teen_id)
     run(lambda: nudges.resume(edge.db(), teen.id))
-    flash("Reminders are back on: they follow the schedule again.", "success")
+    flash(say(msg("Reminders are back on: they follow the schedule again.")), "success")
     return redirect(url_for("parent_activity.activity", teen_id=teen.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -9,12 +10,15 @@ from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from alertsvc.domain.errors import ServiceError
+from alertsvc.domain.message import Message, msg
 from alertsvc.http import attempts, edge
 from alertsvc.services import accounts
 from alertsvc.services.accounts import Identity
 from alertsvc.services.inputs.accounts import Credentials, SignUp
 from alertsvc.web import forms
 from alertsvc.web.errors import INVALID, WHOLE_FORM, Explained, Refusal, run
+from alertsvc.web.languages import say
 from alertsvc.web.parent.teens import PAIRING_KEY
 from alertsvc.web.session import (
     current_parent,
@@ -27,21 +31,29 @@ from alertsvc.web.session import (
 
 blueprint = Blueprint("parent_auth", __name__)
 
-EMAIL_TAKEN: Explained = {
+# Refusals each form words itself: the field to show the message at, and the message (said
+# in the reader's language when the form is answered, by `_said`).
+EMAIL_TAKEN: Mapping[type[ServiceError], tuple[str, Message]] = {
     accounts.EmailTakenError: (
         "email",
-        "There is already an account with this email. Log in instead?",
+        msg("There is already an account with this email. Log in instead?"),
     )
 }
-WRONG_LOGIN: Explained = {
+WRONG_LOGIN: Mapping[type[ServiceError], tuple[str, Message]] = {
     accounts.WrongPasswordError: (
         WHOLE_FORM,
-        "That email and password don't match an account. Check both and try again.",
+        msg("That email and password don't match an account. Check both and try again."),
     )
 }
-WRONG_PASSWORD: Explained = {
-    accounts.WrongPasswordError: ("current_password", "That is not your current password.")
+WRONG_PASSWORD: Mapping[type[ServiceError], tuple[str, Message]] = {
+    accounts.WrongPasswordError: ("current_password", msg("That is not your current password."))
 }
+
+
+def _said(explained: Mapping[type[ServiceError], tuple[str, Message]]) -> Explained:
+    return {kind: (name, say(message)) for kind, (name, message) in explained.items()}
+
+
 CREDENTIALS = {"email": "email", "password": "password"}
 
 
@@ -71,9 +83,9 @@ def signup() -> ResponseReturnValue:
         return redirect(_home())
     form = forms.SignUpForm()
     if form.validate_on_submit() and (data := forms.check(form, SignUp, CREDENTIALS)):
-        response = run(lambda: _sign_up(data), EMAIL_TAKEN)
+        response = run(lambda: _sign_up(data), _said(EMAIL_TAKEN))
         if not isinstance(response, Refusal):
-            flash("Welcome! Your account is ready.", "success")
+            flash(say(msg("Welcome! Your account is ready.")), "success")
             return response
         return _page("parent/signup.html", form, response)
     return _page("parent/signup.html", form)
@@ -92,7 +104,7 @@ def login() -> ResponseReturnValue:
     form = forms.LogInForm()
     refusal = None
     if form.validate_on_submit() and (data := forms.check(form, Credentials, CREDENTIALS)):
-        response = run(lambda: _log_in(data, next_url or _home()), WRONG_LOGIN)
+        response = run(lambda: _log_in(data, next_url or _home()), _said(WRONG_LOGIN))
         if not isinstance(response, Refusal):
             return response
         refusal = response
@@ -106,7 +118,7 @@ def logout() -> ResponseReturnValue:
     log_out(response)
     cookie_session.pop(PAIRING_KEY, None)  # pairing codes shown in this browser
     edge.db().commit()
-    flash("You are logged out.", "success")
+    flash(say(msg("You are logged out.")), "success")
     return response
 
 
@@ -130,10 +142,13 @@ def change_password() -> ResponseReturnValue:
     new = forms.check(form, forms.NewPassword, {"password": "new_password"})
     if current is None or new is None:
         return _page("parent/password.html", form)
-    response = run(lambda: _change_password(parent, current.password, new.password), WRONG_PASSWORD)
+    response = run(
+        lambda: _change_password(parent, current.password, new.password), _said(WRONG_PASSWORD)
+    )
     if isinstance(response, Refusal):
         return _page("parent/password.html", form, response)
-    flash("Your password is changed. Every other browser and app was logged out.", "success")
+    changed = msg("Your password is changed. Every other browser and app was logged out.")
+    flash(say(changed), "success")
     return response
 
 

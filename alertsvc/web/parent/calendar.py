@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from alertsvc.domain.calendar import DayReason
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import msg, msg_n
 from alertsvc.http import edge
 from alertsvc.services import calendar_import, schedules
 from alertsvc.services.calendar_import import CalendarFormatError
@@ -19,6 +20,7 @@ from alertsvc.services.inputs.exceptions import ExceptionIn
 from alertsvc.services.schedules import ExceptionRecord, PreviewClockChange, PreviewDay
 from alertsvc.services.teens import TeenView
 from alertsvc.web.errors import INVALID, Errors, Refusal, run
+from alertsvc.web.languages import say
 from alertsvc.web.parent.common import (
     blank_to_none,
     form_input,
@@ -26,7 +28,7 @@ from alertsvc.web.parent.common import (
     typed_date,
     typed_time,
 )
-from alertsvc.web.parent.timetable import WEEKDAY_LABELS
+from alertsvc.web.parent.timetable import weekday_labels
 from alertsvc.web.session import login_required
 
 blueprint = Blueprint("parent_calendar", __name__)
@@ -53,27 +55,62 @@ def _offset_minutes(text: str) -> int:
 
 
 def clock_change_text(change: PreviewClockChange) -> str:
-    """`Clocks go forward 1 h at 02:00` in the zone's wall time before the change."""
+    """`Clocks go forward 1 hour at 2:00 AM` in the zone's wall time before the change."""
     shift = _offset_minutes(change.to_offset) - _offset_minutes(change.from_offset)
     before = change.at - timedelta(minutes=shift)
-    amount = f"{abs(shift) // 60} h" if abs(shift) % 60 == 0 else f"{abs(shift)} min"
-    direction = "forward" if shift > 0 else "back"
-    return f"Clocks go {direction} {amount} at {before.strftime('%H:%M')}"
+    at = edge.language().clock(before.hour * 60 + before.minute)
+    count, hours = abs(shift), abs(shift) % 60 == 0
+    if shift > 0 and hours:
+        said = msg_n(
+            "Clocks go forward %(count)d hour at %(at)s",
+            "Clocks go forward %(count)d hours at %(at)s",
+            count // 60,
+            at=at,
+        )
+    elif shift > 0:
+        said = msg_n(
+            "Clocks go forward %(count)d minute at %(at)s",
+            "Clocks go forward %(count)d minutes at %(at)s",
+            count,
+            at=at,
+        )
+    elif hours:
+        said = msg_n(
+            "Clocks go back %(count)d hour at %(at)s",
+            "Clocks go back %(count)d hours at %(at)s",
+            count // 60,
+            at=at,
+        )
+    else:
+        said = msg_n(
+            "Clocks go back %(count)d minute at %(at)s",
+            "Clocks go back %(count)d minutes at %(at)s",
+            count,
+            at=at,
+        )
+    return say(said)
+
+
+def _minutes(moment: datetime) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 def _cell(day: PreviewDay, today: date) -> DayCell:
-    hours = ", ".join(f"{w.start:%H:%M}–{w.end:%H:%M}" for w in day.windows)
+    hours = edge.language().hours(
+        (_minutes(w.start), _minutes(w.end) if w.end.date() == w.start.date() else 24 * 60)
+        for w in day.windows
+    )
     if day.school_day:
         kind = "exception-hours" if day.detail else "school"
-        label = day.detail or "School"
+        label = day.detail or say(msg("School"))
     elif day.reason is DayReason.PUBLIC_HOLIDAY:
-        kind, label = "holiday", day.detail or "Public holiday"
+        kind, label = "holiday", day.detail or say(msg("Public holiday"))
     elif day.reason is DayReason.EXCEPTION:
-        kind, label = "exception", day.detail or "No school"
+        kind, label = "exception", day.detail or say(msg("No school"))
     elif day.reason is DayReason.OUTSIDE_TERM:
-        kind, label = "outside-term", "Outside term"
+        kind, label = "outside-term", say(msg("Outside term"))
     else:
-        kind, label = "off", "No school"
+        kind, label = "off", say(msg("No school"))
     change = None if day.clock_change is None else clock_change_text(day.clock_change)
     return DayCell(day.day, kind, label, hours, change, day.day == today)
 
@@ -105,7 +142,7 @@ def _page(
         teen=teen,
         exceptions=sorted(records, key=lambda r: (r.exception.first_day, r.exception.last_day)),
         weeks=_month(teen),
-        weekday_labels=WEEKDAY_LABELS,
+        weekday_labels=weekday_labels(),
         values=values,
         errors=errors,
         exception_rows=EXCEPTION_ROWS,
@@ -158,7 +195,8 @@ def add_exception(teen_id: str) -> ResponseReturnValue:
     added = run(lambda: _add_exception(teen, body), renamed={"windows": "windows[0].start"})
     if isinstance(added, Refusal):
         return _page(teen, values, added.errors, INVALID)
-    flash("The exception is added: see it in the list and the month view below.", "success")
+    added_text = msg("The exception is added: see it in the list and the month view below.")
+    flash(say(added_text), "success")
     return redirect(url_for("parent_calendar.calendar", teen_id=teen.id) + "#month")
 
 
@@ -169,12 +207,17 @@ def delete_exception(teen_id: str, exception_id: str) -> ResponseReturnValue:
     teen = owned_teen(teen_id)
     removed = run(
         lambda: schedules.delete_exception(edge.db(), teen, exception_id),
-        {schedules.ExceptionNotFoundError: ("exception", "That exception was already removed.")},
+        {
+            schedules.ExceptionNotFoundError: (
+                "exception",
+                say(msg("That exception was already removed.")),
+            )
+        },
     )
     if isinstance(removed, Refusal):
         flash(removed.errors["exception"], "info")
     else:
-        flash("The exception is removed.", "success")
+        flash(say(msg("The exception is removed.")), "success")
     return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))
 
 
@@ -182,15 +225,30 @@ def _import_errors(refusal: Refusal) -> Errors:
     """What the form says of a file that was not imported."""
     error = refusal.error
     if isinstance(error, CalendarFormatError):
-        return {"calendar": f"This file could not be read as a calendar: {error.reason}."}
+        unreadable = msg(
+            "This file could not be read as a calendar: %(reason)s.", reason=error.reason
+        )
+        return {"calendar": say(unreadable)}
     if not isinstance(error, InvalidFieldsError) or "calendar" in refusal.errors:
         return refusal.errors  # the upload itself is missing or too large
     prefix = calendar_import.FIELD_PREFIX + "."
-    shown = [f"{e.field.removeprefix(prefix)} {e.message}" for e in error.errors[:3]]
-    more = len(error.errors) - len(shown)
-    tail = f" (and {more} more)" if more > 0 else ""
-    message = f"Nothing was imported: {'; '.join(shown)}{tail}. Fix the file and import it again."
-    return {"calendar": message}
+    shown = "; ".join(f"{e.field.removeprefix(prefix)} {say(e.message)}" for e in error.errors[:3])
+    more = len(error.errors) - 3
+    if more > 0:
+        said = msg_n(
+            "Nothing was imported: %(problems)s (and %(count)d more). "
+            "Fix the file and import it again.",
+            "Nothing was imported: %(problems)s (and %(count)d more). "
+            "Fix the file and import it again.",
+            more,
+            problems=shown,
+        )
+    else:
+        said = msg(
+            "Nothing was imported: %(problems)s. Fix the file and import it again.",
+            problems=shown,
+        )
+    return {"calendar": say(said)}
 
 
 def _upload() -> bytes:
@@ -198,9 +256,9 @@ def _upload() -> bytes:
     upload = request.files.get("calendar")
     data = upload.read(ICS_LIMIT + 1) if upload is not None else b""
     if not data:
-        message = "Choose a calendar file (.ics) to import."
+        message = msg("Choose a calendar file (.ics) to import.")
     elif len(data) > ICS_LIMIT:
-        message = "This file is larger than 1 MB. Export a shorter date range."
+        message = msg("This file is larger than 1 MB. Export a shorter date range.")
     else:
         return data
     raise InvalidFieldsError([FieldError("calendar", message)])
@@ -214,10 +272,13 @@ def import_file(teen_id: str) -> ResponseReturnValue:
     result = run(lambda: calendar_import.import_calendar(edge.db(), teen, _upload(), edge.now()))
     if isinstance(result, Refusal):
         return _page(teen, {"kind": "no_school"}, _import_errors(result), INVALID)
-    flash(
-        f"Calendar imported: {result.imported} new days off, {result.updated} updated, "
-        f"{result.skipped} skipped (events that are not whole days, or not within the "
-        "past month and the next 400 days). They are marked 'from calendar file' below.",
-        "success",
+    imported = msg(
+        "Calendar imported: %(imported)s new days off, %(updated)s updated, %(skipped)s "
+        "skipped (events that are not whole days, or not within the past month and the next "
+        "400 days). They are marked “from calendar file” below.",
+        imported=result.imported,
+        updated=result.updated,
+        skipped=result.skipped,
     )
+    flash(say(imported), "success")
     return redirect(url_for("parent_calendar.calendar", teen_id=teen.id))

@@ -7,9 +7,11 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.services import privacy, teens
 from alertsvc.web.errors import INVALID, run
+from alertsvc.web.languages import say
 from alertsvc.web.parent.common import owned_teen
 from alertsvc.web.session import login_required
 
@@ -44,10 +46,16 @@ def delete(teen_id: str) -> ResponseReturnValue:
     teen = owned_teen(teen_id)
     typed = request.form.get("confirm", "")
     if typed.strip() != teen.nickname:
-        errors = {"confirm": f"Type {teen.nickname} exactly to confirm. Nothing was deleted."}
+        refused = msg(
+            "Type %(nickname)s exactly to confirm. Nothing was deleted.", nickname=teen.nickname
+        )
+        errors = {"confirm": say(refused)}
         return render_template(
             "parent/privacy.html", teen=teen, errors=errors, typed=typed
         ), INVALID
     run(lambda: teens.delete_teen(edge.db(), teen))
-    flash(f"{teen.nickname} and everything stored about them is deleted.", "success")
+    deleted = msg(
+        "%(nickname)s and everything stored about them is deleted.", nickname=teen.nickname
+    )
+    flash(say(deleted), "success")
     return redirect(url_for("parent_home.home"))

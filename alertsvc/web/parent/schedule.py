@@ -10,42 +10,48 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from alertsvc.domain.errors import FieldError, InvalidFieldsError
+from alertsvc.domain.message import Localized, msg
 from alertsvc.domain.schedule import MAX_WINDOWS_PER_DAY, POLICY_BOUNDS, WEEKDAYS, Policy, Schedule
 from alertsvc.http import edge
 from alertsvc.services import places, schedules
 from alertsvc.services.inputs.schedules import ScheduleIn
 from alertsvc.services.teens import TeenView
 from alertsvc.web.errors import INVALID, Errors, Refusal, run
+from alertsvc.web.languages import say
 from alertsvc.web.parent import week_form
 from alertsvc.web.parent.common import both_valid, form_input, owned_teen
-from alertsvc.web.parent.timetable import WEEKDAY_LABELS, WEEKDAY_NAMES, draw
+from alertsvc.web.parent.timetable import draw, weekday_labels, weekday_names
 from alertsvc.web.session import login_required
 
 blueprint = Blueprint("parent_schedule", __name__)
 
-# Each policy field in plain words; {n} is the value.
+# Each policy field in plain words: its label and what it means.
 POLICY_HELP = {
     "grace_minutes": (
-        "Quiet start (minutes)",
-        "No reminder in the first minutes of each block, for arriving and changing rooms.",
+        msg("Quiet start (minutes)"),
+        msg("No reminder in the first minutes of each block, for arriving and changing rooms."),
     ),
     "min_interval_minutes": (
-        "Time between reminders (minutes)",
-        "At least this long between two reminders. If your teen keeps dismissing them, "
-        "they come less often, never louder.",
+        msg("Time between reminders (minutes)"),
+        msg(
+            "At least this long between two reminders. If your teen keeps dismissing them, "
+            "they come less often, never louder."
+        ),
     ),
     "max_per_day": (
-        "Reminders per day at most",
-        "Never more than this many reminders on one school day.",
+        msg("Reminders per day at most"),
+        msg("Never more than this many reminders on one school day."),
     ),
     "snooze_minutes": (
-        "Quiet time after 'I'm using it for school' (minutes)",
-        "When your teen says the phone is for school work, no reminder for this long.",
+        msg("Quiet time after “I'm using it for school” (minutes)"),
+        msg("When your teen says the phone is for school work, no reminder for this long."),
     ),
     "away_threshold_minutes": (
-        "Away from school's time zone (minutes)",
-        "If the phone's clock differs from the school's by this much or more (a trip), "
-        "no reminders.",
+        msg("Away from school's time zone (minutes)"),
+        msg(
+            "If the phone's clock differs from the school's by this much or more (a trip), "
+            "no reminders."
+        ),
     ),
 }
 
@@ -68,7 +74,10 @@ def edit(teen_id: str) -> ResponseReturnValue:
     schedule = run(lambda: _save(teen, body, errors))
     if isinstance(schedule, Refusal):
         return _page(teen, saved, week, week_form.form_errors(schedule.errors, week), INVALID)
-    flash(f"Saved. The timetable below shows version {schedule.version}.", "success")
+    saved_text = msg(
+        "Saved. The timetable below shows version %(version)s.", version=schedule.version
+    )
+    flash(say(saved_text), "success")
     return redirect(url_for("parent_schedule.edit", teen_id=teen.id) + "#timetable")
 
 
@@ -83,7 +92,17 @@ def _save(teen: TeenView, body: dict[str, Any], own: Errors) -> Schedule:
 
 def _refuse(own: Errors) -> None:
     if own:
-        raise InvalidFieldsError([FieldError(path, message) for path, message in own.items()])
+        # The form's own messages are said already: a text for every reader (`""`).
+        said = [FieldError(path, Localized((("", text),))) for path, text in own.items()]
+        raise InvalidFieldsError(said)
+
+
+def country_name(code: str | None) -> str | None:
+    """The country in the reader's language (CLDR), else our list's English name."""
+    if not code:
+        return None
+    named = edge.language().locale.territories.get(code.upper())
+    return str(named) if named else places.country_name(code)
 
 
 def _page(
@@ -94,16 +113,16 @@ def _page(
         "parent/schedule.html",
         teen=teen,
         saved=saved,
-        timetable=draw(saved),
+        timetable=draw(saved, edge.language()),
         week=week,
         values=week.values,
         errors=errors,
-        weekdays=list(zip(WEEKDAYS, WEEKDAY_NAMES, WEEKDAY_LABELS, strict=True)),
+        weekdays=list(zip(WEEKDAYS, weekday_names(), weekday_labels(), strict=True)),
         policy_fields=[
-            (name, *POLICY_HELP[name], POLICY_BOUNDS[name], getattr(defaults, name))
+            (name, *map(say, POLICY_HELP[name]), POLICY_BOUNDS[name], getattr(defaults, name))
             for name in POLICY_BOUNDS
         ],
         policy_open=any(path.startswith("policy.") for path in errors),
         max_rows=MAX_WINDOWS_PER_DAY,
-        country_name=places.country_name(teen.country) if teen.country else None,
+        country_name=country_name(teen.country),
     ), status

@@ -10,11 +10,13 @@ from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
+from alertsvc.domain.message import msg
 from alertsvc.http import edge
 from alertsvc.services import pairing, places, reports, teens
 from alertsvc.services.inputs.teens import GuardianIn, TeenIn, TeenPatchIn
 from alertsvc.services.teens import Guardian, TeenView
 from alertsvc.web.errors import INVALID, Errors, Explained, Refusal, run
+from alertsvc.web.languages import say
 from alertsvc.web.parent.common import (
     blank_to_none,
     both_valid,
@@ -32,13 +34,32 @@ PAIRING_KEY = "pairing_codes"  # teen id -> [code, expires_at] in the cookie ses
 
 # The country choice that follows the time zone: a school in Europe/London keeps GB's holidays.
 FROM_ZONE = "auto"
-GUARDIAN_ERRORS: Explained = {
-    teens.AlreadyGuardianError: ("email", "This parent is already a guardian of this teen."),
-    teens.ParentNotFoundError: (
-        "email",
-        "No parent account uses this email. Ask them to sign up first, then invite them again.",
-    ),
-}
+
+
+def _guardian_errors() -> Explained:
+    """What the co-parent form says of a refused invitation, in the reader's language."""
+    return {
+        teens.AlreadyGuardianError: (
+            "email",
+            say(msg("This parent is already a guardian of this teen.")),
+        ),
+        teens.ParentNotFoundError: (
+            "email",
+            say(
+                msg(
+                    "No parent account uses this email. "
+                    "Ask them to sign up first, then invite them again."
+                )
+            ),
+        ),
+    }
+
+
+def _countries() -> list[tuple[str, str]]:
+    """The holiday countries, named in the reader's language (CLDR) where it knows them."""
+    names = edge.language().locale.territories
+    found = [(code, str(names.get(code, name))) for code, name in places.holiday_countries()]
+    return sorted(found, key=lambda item: item[1].casefold())
 
 
 def _typed_teen() -> dict[str, str | None]:
@@ -75,7 +96,7 @@ def _teen_form(values: dict[str, str | None], errors: Errors, **context: object)
         values=values,
         errors=errors,
         zones=places.zone_choices(),
-        countries=places.holiday_countries(),
+        countries=_countries(),
         from_zone=FROM_ZONE,
         **context,
     ), status
@@ -98,7 +119,8 @@ def new_teen() -> ResponseReturnValue:
     teen = run(lambda: _create_teen(typed))
     if isinstance(teen, Refusal):
         return _teen_form(typed, teen.errors)
-    flash(f"{teen.nickname} is added. Next: describe the school week.", "success")
+    added = msg("%(nickname)s is added. Next: describe the school week.", nickname=teen.nickname)
+    flash(say(added), "success")
     return redirect(url_for("parent_schedule.edit", teen_id=teen.id))
 
 
@@ -145,7 +167,7 @@ def edit_teen(teen_id: str) -> ResponseReturnValue:
     updated = run(lambda: _update_teen(found, typed))
     if isinstance(updated, Refusal):
         return _teen_form(typed, updated.errors, teen=found)
-    flash(f"{updated.nickname}'s details are saved.", "success")
+    flash(say(msg("%(nickname)s's details are saved.", nickname=updated.nickname)), "success")
     return redirect(url_for("parent_teens.teen", teen_id=found.id))
 
 
@@ -160,10 +182,15 @@ def add_guardian(teen_id: str) -> ResponseReturnValue:
     """Invite a co-parent by the email of their existing account."""
     found = owned_teen(teen_id)
     email = request.form.get("email", "").strip()
-    guardian = run(lambda: _add_guardian(found, email), GUARDIAN_ERRORS)
+    guardian = run(lambda: _add_guardian(found, email), _guardian_errors())
     if isinstance(guardian, Refusal):
         return _teen_page(found, guardian.errors, INVALID, guardian_email=email)
-    flash(f"{guardian.email} can now see and change {found.nickname}'s settings.", "success")
+    invited = msg(
+        "%(email)s can now see and change %(nickname)s's settings.",
+        email=guardian.email,
+        nickname=found.nickname,
+    )
+    flash(say(invited), "success")
     return redirect(url_for("parent_teens.teen", teen_id=found.id))
 
 
@@ -207,7 +234,7 @@ def revoke(teen_id: str, device_id: str) -> ResponseReturnValue:
     """Unpair a device: its token stops working at once."""
     found = owned_teen(teen_id)
     if run(lambda: pairing.revoke_device(edge.db(), found.id, device_id)):
-        flash("The device is unpaired. It gets no more reminders.", "success")
+        flash(say(msg("The device is unpaired. It gets no more reminders.")), "success")
     else:
-        flash("That device was already unpaired.", "info")
+        flash(say(msg("That device was already unpaired.")), "info")
     return redirect(url_for("parent_teens.teen", teen_id=found.id))

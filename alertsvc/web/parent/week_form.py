@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from alertsvc.domain.message import msg
 from alertsvc.domain.schedule import (
     MAX_WINDOWS_PER_DAY,
     POLICY_BOUNDS,
@@ -26,6 +27,7 @@ from alertsvc.domain.schedule import (
     format_hhmm,
 )
 from alertsvc.web.errors import Errors
+from alertsvc.web.languages import say
 from alertsvc.web.parent.common import typed_date, typed_time
 
 SAME = "same"
@@ -131,9 +133,9 @@ def read(form: MultiDict[str, str]) -> tuple[Week, dict[str, Any], Errors]:
         rows = {SAME: max(_row_count(form, SAME), 1)}
         blocks = _read_group(form, SAME, values, rows[SAME])
         if blocks and not days:
-            errors["days"] = "Choose the days with these hours."
+            errors["days"] = say(msg("Choose the days with these hours."))
         if days and not blocks:
-            errors["same[0].start"] = "Enter the hours of the chosen days."
+            errors["same[0].start"] = say(msg("Enter the hours of the chosen days."))
         for name in days:
             weekly[name] = [{"start": start, "end": end} for _, start, end in blocks]
             origins[name] = {index: base for index, (base, _, _) in enumerate(blocks)}
