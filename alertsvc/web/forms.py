@@ -110,4 +110,7 @@ def _required(label: str) -> Message:
         return msg("Enter your current password.")
     if label == "New password":
         return msg("Enter your new password.")
-    return msg("Enter your %(field)s.", field=edge.language().gettext(label).lower())
+    language = edge.language()
+    name = language.gettext(label)
+    # Mid-sentence, a label starts in lower case, except where every noun is capitalised.
+    return msg("Enter your %(field)s.", field=name if language.catalog == "de" else name.lower())
