@@ -125,10 +125,15 @@ def valid_bodies(world: World) -> dict[str, Any]:
         "PUT /v1/admin/kill-switch": {"enabled": False, "reason": "All clear"},
         "POST /v1/auth/token": {"email": world.other_email, "password": "correct horse battery"},
         "POST /v1/check": {"utc_offset_minutes": -300},
-        "POST /v1/devices": {"pairing_code": world.pairing_code, "platform": "android"},
+        "POST /v1/devices": {
+            "pairing_code": world.pairing_code,
+            "platform": "android",
+            "locale": "fr",
+        },
         "POST /v1/nudges/{nudge_id}/ack": {"action": "dismissed", "comment": "In the library"},
         "POST /v1/parents": {"email": "new.parent@example.com", "password": "a long password"},
-        "PATCH /v1/parents/me": {"name": "Mum"},
+        "PATCH /v1/parents/me": {"name": "Mum", "language": "de"},
+        "PATCH /v1/me": {"locale": "es-MX"},
         "POST /v1/teens": {"nickname": "Robin", "timezone": "Europe/Paris", "country": "FR"},
         "PATCH /v1/teens/{teen_id}": {"nickname": "Alex", "timezone": "America/Chicago"},
         "POST /v1/teens/{teen_id}/exceptions": {
