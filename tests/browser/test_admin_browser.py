@@ -129,7 +129,7 @@ def test_an_admin_runs_an_experiment_and_uses_the_kill_switch(
     screenshot(page, "admin-experiment-draft")
 
     # Start it, and let some teens be counted.
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start experiment").click()
     expect(page.get_by_role("status")).to_contain_text(f"Experiment {KEY} is started.")
     expect(page.locator(".badge")).to_have_text("running")
     admin_site.clock.advance(minutes=2)

@@ -340,9 +340,9 @@ def test_lifecycle_shows_only_legal_buttons_and_makes_each_change(
     assert _create(admin).status_code == 302
     detail = f"/admin/experiments/{KEY}"
     page = admin.client.get(detail).get_data(as_text=True)
-    assert [b for b in _buttons(page) if b in ("Start", "Pause", "Resume", "Stop experiment")] == [
-        "Start"
-    ]
+    assert [
+        b for b in _buttons(page) if b in ("Start experiment", "Pause", "Resume", "Stop experiment")
+    ] == ["Start experiment"]
     steps = [("start", "running", ["Pause", "Stop experiment"])]
     steps += [("pause", "paused", ["Resume", "Stop experiment"])]
     steps += [("resume", "running", ["Pause", "Stop experiment"])]
@@ -353,7 +353,9 @@ def test_lifecycle_shows_only_legal_buttons_and_makes_each_change(
         page = admin.client.get(detail).get_data(as_text=True)
         assert f'class="badge badge-{status}"' in page
         assert [
-            b for b in _buttons(page) if b in ("Start", "Pause", "Resume", "Stop experiment")
+            b
+            for b in _buttons(page)
+            if b in ("Start experiment", "Pause", "Resume", "Stop experiment")
         ] == buttons
 
     refused = _status(admin, "stop")
@@ -367,7 +369,9 @@ def test_lifecycle_shows_only_legal_buttons_and_makes_each_change(
     page = admin.client.get(detail).get_data(as_text=True)
     assert 'class="badge badge-stopped"' in page
     assert "Stopped for good" in _texts(page)
-    assert not [b for b in _buttons(page) if b in ("Start", "Pause", "Resume", "Stop experiment")]
+    assert not [
+        b for b in _buttons(page) if b in ("Start experiment", "Pause", "Resume", "Stop experiment")
+    ]
     assert "Save weights and traffic" not in page
     assert _audit_actions(app) == [
         "experiment.stop",

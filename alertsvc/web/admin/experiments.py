@@ -58,7 +58,7 @@ def legal_actions(status: Status) -> list[Action]:
     if Status.RUNNING in allowed:
         if status is Status.DRAFT:
             start = say(msg("Teens start being assigned to variants."))
-            actions.append(Action("start", say(msg("Start")), start))
+            actions.append(Action("start", say(msg("Start experiment")), start))
         else:
             resume = say(msg("Assigned teens get their variant again."))
             actions.append(Action("resume", say(msg("Resume")), resume))

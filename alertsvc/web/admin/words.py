@@ -10,11 +10,13 @@ from flask_wtf import FlaskForm
 
 from alertsvc.domain.message import Sayable
 from alertsvc.http import edge
+from alertsvc.i18n import Said
 
 
-def say(message: Sayable) -> str:
-    """A sentence (`msg(...)`) in the request's language."""
-    return edge.language().say(message)
+def say(message: Sayable) -> Said:
+    """A sentence (`msg(...)`) in the request's language, marked as said: the shared
+    templates' macros translate the labels they show, and leave a said one as it is."""
+    return Said(edge.language().say(message))
 
 
 def translate_labels(form: FlaskForm) -> FlaskForm:
@@ -35,7 +37,7 @@ def _translate(fields: Iterable[Any]) -> None:
             _translate(field.form)
         else:
             if field.label is not None and field.label.text:
-                field.label.text = language.gettext(field.label.text)
+                field.label.text = Said(language.gettext(field.label.text))
             if field.type == "SelectField" and field.choices:
                 # A language's own name (marked with its `lang`) stays as it is.
                 field.choices = [
