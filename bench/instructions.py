@@ -41,7 +41,7 @@ STEPS = {
 # The check again in other languages (SPEC §10): its cost in German, Japanese and Arabic must
 # stay within 5% of English's (catalog lookups and CLDR formats are cached per language).
 LANGUAGE_STEPS = {"check_de": "de", "check_ja": "ja", "check_ar": "ar"}
-STEPS.update({step: STEPS["check"] for step in LANGUAGE_STEPS})
+STEPS.update(dict.fromkeys(LANGUAGE_STEPS, STEPS["check"]))
 TEENS = 2_000
 BODY = b'{"utc_offset_minutes": null}'
 _COLLECTED = re.compile(r"Collected : (\d+)")
