@@ -3,6 +3,7 @@ hours, its time zone and when things change, in the school's local time."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from alertsvc.domain.calendar import DayReason
@@ -17,52 +18,48 @@ def _clock(local_time: datetime) -> Clock:
     return Clock(local_time.hour * 60 + local_time.minute)
 
 
-def _moment(ctx: Context, instant: datetime) -> Message:
-    """When something happens: `at 10:42`, `tomorrow at 10:42`, `on Monday 30 November at
-    10:42` (today's date is left out; another year's is written)."""
+# How a moment is said relative to the local day: (today, tomorrow, another day) forms.
+_AT = (msg("at %(time)s"), msg("tomorrow at %(time)s"), msg("on %(day)s at %(time)s"))
+_AFTER = (
+    msg("after %(time)s"),
+    msg("tomorrow after %(time)s"),
+    msg("on %(day)s after %(time)s"),
+)
+_UNTIL = (
+    msg("until %(time)s"),
+    msg("until tomorrow at %(time)s"),
+    msg("until %(day)s at %(time)s"),
+)
+
+
+def _relative(ctx: Context, instant: datetime, forms: tuple[Message, Message, Message]) -> Message:
+    """A moment in the school's zone, in the form for its day: today's date is left out,
+    tomorrow is said as such, another day is written with its weekday (and its year when it
+    is not this one)."""
     local_time = local(ctx, instant)  # one zone conversion for both the date and the time
     day, clock = local_time.date(), _clock(local_time)
     if day == ctx.local_day:
-        return msg("at %(time)s", time=clock)
+        return replace(forms[0], values=(("time", clock),))
     if day == ctx.local_day + _DAY:
-        return msg("tomorrow at %(time)s", time=clock)
-    return msg(
-        "on %(day)s at %(time)s",
-        day=Day(day, with_year=day.year != ctx.local_day.year),
-        time=clock,
-    )
+        return replace(forms[1], values=(("time", clock),))
+    written = Day(day, with_year=day.year != ctx.local_day.year)
+    return replace(forms[2], values=(("day", written), ("time", clock)))
+
+
+def _moment(ctx: Context, instant: datetime) -> Message:
+    """When something happens: `at 10:42`, `tomorrow at 10:42`, `on Monday 30 November at
+    10:42`."""
+    return _relative(ctx, instant, _AT)
 
 
 def _after(ctx: Context, instant: datetime) -> Message:
     """The earliest something can happen: `after 10:42`, `tomorrow after 10:42`, …"""
-    local_time = local(ctx, instant)
-    day, clock = local_time.date(), _clock(local_time)
-    if day == ctx.local_day:
-        return msg("after %(time)s", time=clock)
-    if day == ctx.local_day + _DAY:
-        return msg("tomorrow after %(time)s", time=clock)
-    return msg(
-        "on %(day)s after %(time)s",
-        day=Day(day, with_year=day.year != ctx.local_day.year),
-        time=clock,
-    )
+    return _relative(ctx, instant, _AFTER)
 
 
 def _until(ctx: Context, instant: datetime | None) -> Message:
     """How long something lasts: `until 10:42`, `until tomorrow at 10:42`, … or `for now`."""
-    if instant is None:
-        return msg("for now")
-    local_time = local(ctx, instant)
-    day, clock = local_time.date(), _clock(local_time)
-    if day == ctx.local_day:
-        return msg("until %(time)s", time=clock)
-    if day == ctx.local_day + _DAY:
-        return msg("until tomorrow at %(time)s", time=clock)
-    return msg(
-        "until %(day)s at %(time)s",
-        day=Day(day, with_year=day.year != ctx.local_day.year),
-        time=clock,
-    )
+    return msg("for now") if instant is None else _relative(ctx, instant, _UNTIL)
 
 
 def _weekday_off(weekday: int) -> Message:
