@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from alertsvc.domain.calendar import DayReason
 from alertsvc.domain.context import Context, local, next_nudge_instant
-from alertsvc.domain.message import Clock, Day, Hours, Message, Value, msg, msg_n
+from alertsvc.domain.message import Clock, Day, Holiday, Hours, Message, Value, msg, msg_n
 from alertsvc.domain.state import cap_end, dismissal_run, marks_counting_on
 
 _DAY = timedelta(days=1)
@@ -79,7 +79,14 @@ def _why_no_school(ctx: Context) -> Message:
     if verdict is None or verdict.reason is DayReason.WEEKLY_OFF:
         return _weekday_off(ctx.local_day.weekday())
     if verdict.reason is DayReason.PUBLIC_HOLIDAY:
-        return msg("public holiday: %(name)s", name=verdict.detail or "")
+        place = ctx.inp.place
+        name = verdict.detail or ""
+        if place.country is not None:
+            return msg(
+                "public holiday: %(name)s",
+                name=Holiday(name, place.country, place.subdivision, ctx.local_day),
+            )
+        return msg("public holiday: %(name)s", name=name)
     term = ctx.inp.schedule.term if ctx.inp.schedule is not None else None
     if verdict.reason is DayReason.OUTSIDE_TERM and term is not None:
         return msg(

@@ -52,7 +52,21 @@ class Day:
         return self.value.isoformat()
 
 
-Value = Union[str, int, Clock, Hours, Day, "Message", "Localized"]
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """A public holiday, named in English by the `holidays` package; a reader whose language
+    the country's calendar also names it in gets that name."""
+
+    name: str
+    country: str
+    subdivision: str | None
+    day: date
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Value = Union[str, int, Clock, Hours, Day, Holiday, "Message", "Localized"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
+import holidays
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval, format_time, match_skeleton
 from babel.support import NullTranslations
@@ -27,6 +28,7 @@ from alertsvc.domain.message import (
     MINUTES_PER_DAY,
     Clock,
     Day,
+    Holiday,
     Hours,
     Localized,
     Message,
@@ -141,6 +143,8 @@ class Language:
                 return self.hours(value.windows)
             case Day():
                 return self.day(value.value, with_year=value.with_year)
+            case Holiday():
+                return _holiday(value, self.locale.language, str(self.locale))
         return value
 
     def pick(self, text: Localized) -> str:
@@ -231,6 +235,26 @@ def _day(locale: Locale, value: date, with_year: bool) -> str:
 
 
 _WEEKDAY = re.compile(r"E+")
+
+
+@lru_cache(maxsize=1024)
+def _holiday(holiday: Holiday, language: str, locale: str) -> str:
+    """A public holiday's name as its country's calendar writes it in the reader's language
+    (France's holidays in French, Japan's in Japanese), else its English name."""
+    try:
+        table = holidays.country_holidays(
+            holiday.country, subdiv=holiday.subdivision, years=holiday.day.year
+        )
+    except NotImplementedError:
+        return holiday.name
+    spoken = [code for code in table.supported_languages if code.split("_")[0] == language]
+    if not spoken or language == "en":
+        return holiday.name
+    chosen = locale if locale in spoken else spoken[0]
+    named = holidays.country_holidays(
+        holiday.country, subdiv=holiday.subdivision, years=holiday.day.year, language=chosen
+    ).get(holiday.day)
+    return named or holiday.name
 
 
 # --- choosing a language ------------------------------------------------------------------
