@@ -13,7 +13,7 @@ from bench.common import load_note
 
 COMMANDS = (
     "throughput", "ablation", "instructions", "latency", "decide", "scale", "polls", "memory",
-    "profile", "ics",
+    "profile", "ics", "floor",
 )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """Run the bench app under the production server config (`alertsvc.server.serve`).
 
-`python -m bench.serve --db-url URL --kind app|raw --bind 127.0.0.1:PORT`
+`python -m bench.serve --db-url URL --kind app|raw|floor --bind 127.0.0.1:PORT`
 Only the loaded WSGI callable differs from `alertsvc serve`: the gunicorn options are the
 ones `alertsvc.server.serve` sets (gthread, keepalive 5 s, ...).
 """
@@ -17,7 +17,7 @@ from bench.common import bench_settings
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db-url", required=True)
-    parser.add_argument("--kind", choices=("app", "raw"), default="app")
+    parser.add_argument("--kind", choices=("app", "raw", "floor"), default="app")
     parser.add_argument("--bind", default="127.0.0.1:8765")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -29,6 +29,10 @@ def main() -> None:
             from bench.app import raw_wsgi
 
             return raw_wsgi
+        if args.kind == "floor":
+            from bench.floor import make_floor_app
+
+            return make_floor_app(self._settings)
         from bench.app import make_bench_app
 
         return make_bench_app(self._settings)
