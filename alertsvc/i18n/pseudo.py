@@ -31,7 +31,10 @@ def pseudo(text: str) -> str:
         parts.append(kept.group())
         last = kept.end()
     parts.append(text[last:].translate(_ACCENTED))
-    padding = "·" * max(1, round(len(text) * 0.4) - 2)
+    # The padding comes in words of up to 8 dots: a language's long words are about that long,
+    # and one unbroken run of 60 dots would test the pseudo-language, not the layout.
+    dots = max(1, round(len(text) * 0.4) - 2)
+    padding = " ".join("·" * min(8, dots - start) for start in range(0, dots, 8))
     return f"[{''.join(parts)} {padding}]"
 
 

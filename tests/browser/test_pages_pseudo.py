@@ -41,9 +41,21 @@ CUT_OFF = """() => {
 }"""
 
 
+# The elements that reach past the screen's right edge (or left, right to left): what to fix.
+TOO_WIDE = """(width) => [...document.querySelectorAll('body *')]
+  .filter((el) => { const box = el.getBoundingClientRect();
+                    return box.width > 0 && (box.right > width + 1 || box.left < -1); })
+  .slice(0, 5)
+  .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 60)}`)
+"""
+
+
 def fits(page: Page) -> None:
     wide = page.evaluate("() => document.documentElement.scrollWidth")
-    assert wide <= PHONE["width"], f"{page.url} is {wide}px wide on a {PHONE['width']}px phone"
+    assert wide <= PHONE["width"], (
+        f"{page.url} is {wide}px wide on a {PHONE['width']}px phone: "
+        f"{page.evaluate(TOO_WIDE, PHONE['width'])}"
+    )
     assert page.evaluate(CUT_OFF) == [], page.url
 
 
