@@ -3,10 +3,10 @@ healthz and hello-world as ratios to it, served the same way and measured in the
 
 The floor is a bare Flask app (not the service's: no hooks, no request id, no access log, no
 metrics, no security headers) answering `POST /v1/check` with one indexed read of the device
-by its bearer token's digest and a small JSON, on the service's own engine settings
-(`alertsvc.db.session.make_engine`). It runs under the same server options as the service
-(`python -m bench.serve --kind floor`), one worker x 4 threads, wrk -c16 rotating over the
-same 2,000 device tokens.
+by its bearer token's digest and a small JSON, on the service's own engine settings and read
+path (`alertsvc.db.session.make_engine`, `read_engine`: autocommit reads on PostgreSQL). It
+runs under the same server options as the service (`python -m bench.serve --kind floor`), one
+worker x 4 threads, wrk -c16 rotating over the same 2,000 device tokens.
 
 `python -m bench floor [--db sqlite|postgres|both] [--quick]`: three alternating rounds of
 floor, service healthz and service check (and the service's hello-world), with the load
@@ -24,7 +24,7 @@ from flask import Flask, Response, request
 from sqlalchemy import text
 
 from alertsvc.config import Settings
-from alertsvc.db.session import make_engine
+from alertsvc.db.session import make_engine, read_engine
 from alertsvc.services.demo import school_zone_now
 from bench.common import HELLO_PATH, load_note, median, save_result
 from bench.loadgen import check_script, running_server, warm_up, wrk
@@ -36,7 +36,7 @@ WORKERS, THREADS, CONNECTIONS = 1, 4, 16
 def make_floor_app(settings: Settings) -> Flask:
     """A bare Flask app: one indexed read by the bearer token, a small JSON answer."""
     app = Flask("floor")
-    engine = make_engine(settings)
+    engine = read_engine(make_engine(settings))  # as the check reads: no BEGIN/ROLLBACK
     query = text("SELECT id, teen_id FROM devices WHERE token_hash = :digest")
 
     @app.post("/v1/check")
