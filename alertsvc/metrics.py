@@ -48,6 +48,26 @@ DB_POOL_CHECKED_OUT = Gauge(
 )
 
 
+# The REQUESTS child per (method, route, status): prometheus_client's `labels()` validates and
+# looks up its arguments under a lock on every call; a route's child never changes. Routes are
+# templates, so the keys are few; the bound only stops odd methods from growing it.
+_request_children: dict[tuple[str, str, int], Any] = {}
+_MAX_CHILDREN = 1024
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """One answered request: its duration by route template, and an error by status."""
+    key = (method, route, status)
+    child = _request_children.get(key)
+    if child is None:
+        child = REQUESTS.labels(method, route, str(status))
+        if len(_request_children) < _MAX_CHILDREN:
+            _request_children[key] = child
+    child.observe(seconds)
+    if status >= 400:
+        ERRORS.labels(str(status)).inc()
+
+
 def watch_pool(engine: Engine) -> None:
     """Keep DB_POOL_CHECKED_OUT at the number of this process's connections in use."""
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
@@ -41,12 +43,26 @@ _CSP = (
 
 
 class App(Flask):
-    """Flask, answering a request again when its database connection turned out dead.
+    """Flask, answering a request again when its database connection turned out dead, and
+    checking once per function that it is synchronous.
 
     Pooled connections are not pinged at checkout (a round trip per request), so after a
     database restart or a proxy's idle timeout a request meets a dead one, which invalidates
     the whole pool. If nothing was committed yet, the request runs once more on a fresh
-    connection instead of answering 503: a restart costs clients nothing."""
+    connection instead of answering 503: a restart costs clients nothing.
+
+    Flask asks `inspect.iscoroutinefunction` of every hook and view on every request; the
+    answer never changes, so it is asked once per function (`ensure_sync`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        synced = self._synced.get(func)
+        if synced is None:  # the app's own views, hooks and handlers: a fixed set
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
 
     def dispatch_request(self) -> ResponseReturnValue:
         try:
@@ -119,22 +135,26 @@ def _unexpected(exc: Exception) -> Response:
     return _render(Problem(500, INTERNAL_ERROR, WENT_WRONG))
 
 
-def _security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Content-Security-Policy", _CSP)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Content-Language", edge.language().tag)  # SPEC §10
-    if g.get("authenticated") or "Authorization" in request.headers:
-        headers["Cache-Control"] = "no-store"
-    return response
+# Sent with every answer unless a route chose its own value (`_leave`).
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", _CSP),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 
-def _start_timer() -> None:
+def request_id(incoming: str) -> str:
+    """The request's id: the caller's `X-Request-ID` when it is a plain token of at most 64
+    characters, else 16 random bytes in hex (a UUID4's length, without building a UUID)."""
+    return incoming if _REQUEST_ID.match(incoming) else os.urandom(16).hex()
+
+
+def _arrive() -> None:
+    """Before every route: the request's id and start time, then the control-character rule."""
     g.started = time.perf_counter()
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
+    _refuse_control_characters()
 
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -144,11 +164,13 @@ def _refuse_control_characters() -> None:
     """One rule for every route, before it runs: no control character in a path id (404, as
     no object has such an id), a query parameter or a form field (422 naming it). JSON bodies
     get the same rule where they are parsed (`api.io.parse_json`), ICS files in their import."""
-    if any(has_control_character(value) for value in (request.view_args or {}).values()):
+    if request.view_args and any(map(has_control_character, request.view_args.values())):
         raise not_found()
-    fields = list(request.args.items(multi=True))
+    fields = list(request.args.items(multi=True)) if request.query_string else []
     if request.mimetype in _FORM_TYPES:
         fields += request.form.items(multi=True)
+    if not fields:
+        return
     names = dict.fromkeys(
         printable_key(name)
         for name, value in fields
@@ -158,34 +180,48 @@ def _refuse_control_characters() -> None:
         raise validation_problem([FieldError(name, CONTROL_CHARACTER_MESSAGE) for name in names])
 
 
-def _log_request(response: Response) -> Response:
-    """One JSON line per request: no query strings, bodies, tokens or anything about a teen."""
+def _leave(response: Response) -> Response:
+    """After every route: the security headers, Content-Language (SPEC §10), the request id,
+    then one access-log line and one observation of the request's duration.
+
+    The log line and the metrics carry no query strings, bodies, tokens or anything about a
+    teen: the method, the route's template, the status, the duration and the request id."""
+    # Imported here: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when it is first imported,
+    # which `alertsvc serve` sets after this module is loaded.
     from alertsvc import metrics
 
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers, not a dict
+    headers.extend(
+        [(name, value) for name, value in _SECURITY_HEADERS if name.lower() not in present]
+    )
+    if "content-language" not in present:
+        headers["Content-Language"] = edge.language().tag
+    if g.get("authenticated") or "Authorization" in request.headers:
+        headers["Cache-Control"] = "no-store"
+    request_id = g.get("request_id", "")
+    headers["X-Request-ID"] = request_id
     duration = time.perf_counter() - g.get("started", time.perf_counter())
-    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    status = response.status_code
-    response.headers["X-Request-ID"] = g.get("request_id", "")
-    metrics.REQUESTS.labels(request.method, route, str(status)).observe(duration)
-    if status >= 400:
-        metrics.ERRORS.labels(str(status)).inc()
+    rule = request.url_rule
+    route = rule.rule if rule is not None else "<unmatched>"
+    method, status = request.method, response.status_code
+    metrics.observe_request(method, route, status, duration)
     access_log.info(
         "request",
         extra={
-            "method": request.method,
+            "method": method,
             "route": route,
             "status": status,
             "duration_ms": round(duration * 1000, 2),
-            "request_id": g.get("request_id"),
+            "request_id": request_id,
         },
     )
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_start_timer)
-    app.before_request(_refuse_control_characters)
-    app.after_request(_log_request)
+    app.before_request(_arrive)
+    app.after_request(_leave)
     app.register_error_handler(Problem, _problem)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -193,4 +229,3 @@ def init_app(app: Flask) -> None:
     for db_error in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(db_error, _database_down)
     app.register_error_handler(Exception, _unexpected)
-    app.after_request(_security_headers)

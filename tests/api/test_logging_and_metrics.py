@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -47,7 +48,14 @@ def test_each_request_logs_one_line_with_method_route_status_duration_and_id(
         assert fields["duration_ms"] >= 0
         assert fields["request_id"] == response.headers["X-Request-ID"]
         line = JsonFormatter().format(record)
-        assert f'"route": "{route}"' in line
+        written = json.loads(line)
+        assert (written["logger"], written["msg"], written["route"]) == (
+            "alertsvc.access",
+            "request",
+            route,
+        )
+        assert written["request_id"] == fields["request_id"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", written["ts"])
         assert teen_id not in line  # the template, never the id
 
 
