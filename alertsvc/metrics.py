@@ -68,6 +68,22 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
         ERRORS.labels(str(status)).inc()
 
 
+_check_children: dict[str, Any] = {}
+
+
+def observe_check(reason: str, seconds: float, *, new_nudge: bool, redelivered: bool) -> None:
+    """One answered check: its reason, its time, and a new or a re-delivered nudge."""
+    child = _check_children.get(reason)
+    if child is None:  # reasons are the decision's fixed codes
+        child = _check_children[reason] = CHECKS.labels(reason)
+    child.inc()
+    CHECK_LATENCY.observe(seconds)
+    if new_nudge:
+        NUDGES.inc()
+    elif redelivered:
+        REDELIVERIES.inc()
+
+
 def watch_pool(engine: Engine) -> None:
     """Keep DB_POOL_CHECKED_OUT at the number of this process's connections in use."""
 

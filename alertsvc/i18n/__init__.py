@@ -272,6 +272,13 @@ def supported_tag(tag: str | None) -> str | None:
     None. `en-XA` is the pseudo-language (as on Android: a developer's setting)."""
     if not tag or len(tag) > 35:
         return None
+    return _supported(tag)
+
+
+# Every check asks this of its Accept-Language tags and the device's locale: a few values,
+# over and over (a bounded memo of a pure function of the tag).
+@lru_cache(maxsize=1024)
+def _supported(tag: str) -> str | None:
     if tag.strip().lower() == PSEUDO_TAG.lower():
         return PSEUDO_TAG
     locale = _parse(tag)

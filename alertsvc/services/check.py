@@ -104,12 +104,12 @@ def check(
         language=language.tag,
     )
     answer, new_nudge = _answer(unit, subject, now, device_offset_minutes, arm, language)
-    if new_nudge:
-        metrics.NUDGES.inc()
-    elif answer.nudge_id:
-        metrics.REDELIVERIES.inc()
-    metrics.CHECKS.labels(answer.decision.reason.value).inc()
-    metrics.CHECK_LATENCY.observe(time.perf_counter() - started)
+    metrics.observe_check(
+        answer.decision.reason.value,
+        time.perf_counter() - started,
+        new_nudge=new_nudge,
+        redelivered=answer.nudge_id is not None,
+    )
     return answer
 
 
