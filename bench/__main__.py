@@ -11,30 +11,34 @@ from typing import Any
 
 from bench.common import load_note
 
-COMMANDS = (
-    "throughput", "ablation", "instructions", "latency", "decide", "scale", "polls", "memory",
-    "profile", "ics", "floor",
-)  # fmt: skip
+# Each command, the module that runs it, and what it measures (`python -m bench --help`).
+COMMANDS = {
+    "throughput": ("throughput", "floor, healthz and check under wrk in alternating rounds;"
+                   " ratios to the floor (--server)"),
+    "latency": ("latency", "floor and check p50/p99 at 80% of each one's maximum, open loop"
+                " (goal: check/floor p99 <= 1.5)"),
+    "instructions": ("instructions", "callgrind: instructions per request (floor, healthz,"
+                     " check in 4 languages) and per part; SQLite"),
+    "decide": ("decide_bench", "decide() calls per second on one core (pure)"),
+    "scale": ("scale", "check p50 with 1k, 100k and 1M teens at a fixed modest rate"),
+    "polls": ("polls", "polls per teen, every 60 s vs following next_check_at; delay, bell"
+              " peak (pure)"),
+    "memory": ("memory", "worker RSS growth over 1M checks (--checks N, --minutes M)"),
+    "ics": ("ics", "the worst 1 MiB calendar files, each imported within 2 s (SQLite)"),
+}  # fmt: skip
+# The benchmarks that run once, not once per database: the pure ones (no server, no
+# database) and `instructions` and `ics` (in-process, SQLite only).
+ONCE = ("decide", "polls", "instructions", "ics")
 
 
 def _dbs(choice: str) -> list[str]:
     return ["sqlite", "postgres"] if choice == "both" else [choice]
 
 
-# The benchmarks that run once, not once per database, and the modules that hold them: the
-# pure ones (no server, no database) and `instructions` and `ics` (in-process, SQLite only).
-ONCE = {
-    "decide": "decide_bench", "polls": "polls", "instructions": "instructions", "ics": "ics",
-}  # fmt: skip
-
-
 def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:
     """The options a per-database command takes beyond (db, quick), by parameter name."""
-    server, threads = {"server_name": args.server}, {"threads": args.threads}
     return {
-        "throughput": {**server, **threads},
-        "ablation": server,
-        "latency": {**server, **threads},
+        "throughput": {"server_name": args.server},
         "memory": {"checks": args.checks, "minutes": args.minutes},
     }.get(command, {})
 
@@ -42,35 +46,36 @@ def _options(command: str, args: argparse.Namespace) -> dict[str, Any]:
 def _run(command: str, args: argparse.Namespace) -> None:
     print(f"== {command} ({load_note()})")
     started = time.perf_counter()
+    module = importlib.import_module(f"bench.{COMMANDS[command][0]}")
     if command in ONCE:
-        importlib.import_module(f"bench.{ONCE[command]}").run(args.quick)
+        module.run(args.quick)
     else:
-        module = importlib.import_module(f"bench.{command}")
         for db in _dbs(args.db):
             module.run(db, args.quick, **_options(command, args))
     print(f"== {command} done in {time.perf_counter() - started:.0f}s ({load_note()})")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        epilog="commands:\n"
+        + "\n".join(f"  {name:13} {text}" for name, (_, text) in COMMANDS.items())
+        + "\n  all           every command in turn (the default)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=(*COMMANDS, "all"), nargs="?", default="all")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="small sizes: each under a minute")
-    parser.add_argument("--checks", type=int, default=None, help="memory: checks to run")
+    parser.add_argument("--quick", action="store_true", help="short runs and small sizes")
     parser.add_argument(
         "--server",
-        choices=("gunicorn", "granian"),
+        choices=("gunicorn", "granian", "both"),
         default="gunicorn",
-        help="throughput, ablation, latency: the server (production is gunicorn; granian for"
-        " comparison)",
+        help="throughput: the server (production is gunicorn; both: each round under"
+        " gunicorn, then under granian)",
     )
+    parser.add_argument("--checks", type=int, default=None, help="memory: checks to run")
     parser.add_argument("--minutes", type=float, default=40, help="memory: time bound")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="throughput, latency: gthread threads per worker (default: the production 4)",
-    )
     args = parser.parse_args()
     # A SIGTERM (e.g. from `timeout`) unwinds normally, so started servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -1,100 +1,59 @@
-"""The bench app: the real app plus reference routes, and a raw WSGI callable."""
+"""The two apps a benchmark serves: the floor (issue 19) and the service itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+import hashlib
 
-from flask import Flask, request
-from flask.typing import ResponseReturnValue
+import orjson
+from flask import Flask, Response, request
+from sqlalchemy import text
 
 from alertsvc import create_app
-from alertsvc.api.auth import bearer_token
-from alertsvc.api.devices import CheckIn
-from alertsvc.api.io import json_response, parse_json
 from alertsvc.clock import Clock, utc_now
 from alertsvc.config import Settings
-from alertsvc.db.repositories import subject as subjects
-from alertsvc.http import edge
-from alertsvc.services.ids import digest
-from bench.common import HELLO_PATH, PK_PATH, STEP_PATHS
+from alertsvc.db.session import make_engine, read_engine
 
-HELLO = b'{"hello":"world"}'
-
-# A check answer's shape and size (a frequency cap inside the school window), for the ablation
-# routes: they answer what a check answers without deciding it.
-CHECK_SHAPED = {
-    "nudge": None,
-    "reason": "frequency_cap",
-    "explanation": "School hours today are 08:00\u201315:00 (America/New_York); "
-    "a reminder can come again after 10:42.",
-    "window": {"start": "2026-11-30T13:00:00Z", "end": "2026-11-30T20:00:00Z"},
-    "next_check_at": "2026-11-30T15:42:17Z",
-    "experiment": None,
-    "schedule_version": 1,
-}
+KINDS = ("service", "floor")
 
 
-def make_bench_app(settings: Settings, clock: Clock = utc_now) -> Flask:
-    """`create_app` plus HELLO_PATH (JSON, no DB), PK_PATH (a raw-driver PK read) and
-    the ablation steps between hello and the check (`bench.ablation`)."""
-    app = create_app(settings, clock=clock)
-    engine = edge_engine(app)
-    marker = "%s" if engine.dialect.name == "postgresql" else "?"
-    sql = f"SELECT id, timezone, country FROM teens WHERE id = {marker}"  # noqa: S608 - constant
+def make_floor_app(settings: Settings) -> Flask:
+    """The floor: a bare Flask app (not the service's: no hooks, no request id, no access log,
+    no metrics, no security headers) answering `POST /v1/check` with one indexed read of the
+    device by its bearer token's digest and a small JSON, on the service's engine settings and
+    read path (`make_engine`, `read_engine`: autocommit reads on PostgreSQL, as the check
+    reads). Its `GET /healthz` is as bare, for the bench's readiness probe."""
+    app = Flask("floor")
+    engine = read_engine(make_engine(settings))
+    query = text("SELECT id, teen_id FROM devices WHERE token_hash = :digest")
 
-    @app.get(HELLO_PATH)
-    def hello() -> ResponseReturnValue:
-        return json_response({"hello": "world"})
+    @app.post("/v1/check")
+    def check() -> Response:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with engine.connect() as connection:
+            row = connection.execute(query, {"digest": digest}).first()
+        if row is None:
+            return Response(b'{"error":"unknown token"}', 401, mimetype="application/json")
+        body = orjson.dumps({"device": row.id, "teen": row.teen_id})
+        return Response(body, mimetype="application/json")
 
-    @app.get(PK_PATH)
-    def primary_key() -> ResponseReturnValue:
-        conn = engine.raw_connection()  # pooled DBAPI connection, no ORM, no Core compile
-        try:
-            cur = conn.cursor()
-            cur.execute(sql, (request.args.get("id", ""),))
-            row = cur.fetchone()
-            cur.close()
-            conn.rollback()
-        finally:
-            conn.close()
-        return json_response({"found": row is not None})
-
-    # The ablation steps live under /v1 like the check, so they get the API's treatment: a POST
-    # outside /v1 without a form token is refused by the CSRF check (an HTML error page), and
-    # measuring that instead of the step is the mistake these routes exist to avoid.
-    def read_check_request() -> str | None:
-        """What the check does with its request before any database work."""
-        parse_json(CheckIn, allow_empty=True)
-        return bearer_token()
-
-    def check_shaped(found: object) -> ResponseReturnValue:
-        return json_response(CHECK_SHAPED) if found else json_response({"token": None}, 401)
-
-    @app.post(STEP_PATHS["shape"])
-    def check_shape() -> ResponseReturnValue:
-        """The check's request and a check-sized answer: body parsed, token read, no DB."""
-        return check_shaped(read_check_request())
-
-    @app.post(STEP_PATHS["subject"])
-    def check_subject() -> ResponseReturnValue:
-        """`check_shape` plus the check's subject read: a connection and the one query."""
-        token = read_check_request()
-        return check_shaped(token and subjects.find_subject(edge.reader(), digest(token)))
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response(b'{"status":"ok"}', mimetype="application/json")
 
     return app
 
 
-def edge_engine(app: Flask) -> Any:
-    with app.app_context():
-        return edge.runtime().engine
+def make_service_app(settings: Settings, clock: Clock = utc_now) -> Flask:
+    """The service, exactly as `alertsvc serve` builds it."""
+    return create_app(settings, clock=clock)
 
 
-def raw_wsgi(
-    environ: dict[str, Any], start_response: Callable[[str, list[tuple[str, str]]], Any]
-) -> Iterable[bytes]:
-    """The floor: a WSGI callable answering the hello-world JSON with no framework at all."""
-    start_response(
-        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(HELLO)))]
-    )
-    return [HELLO]
+def make_app(kind: str, settings: Settings, clock: Clock = utc_now) -> Flask:
+    """`kind` is one of KINDS; the floor has no clock."""
+    if kind == "floor":
+        return make_floor_app(settings)
+    if kind == "service":
+        return make_service_app(settings, clock)
+    raise ValueError(f"unknown app {kind!r}; one of {KINDS}")

@@ -15,21 +15,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"  # git-ignored: databases, logs, raw results
 RESULTS_DIR = OUT_DIR / "results"
 
-# The reference routes live under /v1 with the check and the ablation steps, so they get what
-# every JSON API request gets and nothing else: no CSRF check, no cookie session
-# (alertsvc.web.PageSessions), the same hooks. Outside /v1 a request pays for the pages' cookie
-# session, which the check does not, and the floor would not be the check's floor.
-HELLO_PATH = "/v1/bench/hello"
-PK_PATH = "/v1/bench/pk"
-# The ablation's steps, from the floor to the whole check, in order (bench.ablation,
-# bench.instructions; the middle two are routes of bench.app).
-STEP_PATHS = {
-    "hello": HELLO_PATH,
-    "shape": "/v1/bench/shape",
-    "subject": "/v1/bench/subject",
-    "check": "/v1/check",
-}
-
 
 def out_dir() -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

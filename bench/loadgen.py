@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import HELLO_PATH, PK_PATH, out_dir, percentile
+from bench.common import out_dir, percentile
 from bench.seed import token
 
 HOST = "127.0.0.1"
@@ -85,6 +85,19 @@ class Server:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, all threads) the server's processes have used so far: the
+        main process and its workers. The difference over a run, divided into the requests it
+        answered, is the server's cost per request whatever share of its CPU it got."""
+        total = 0
+        for pid in (self.process.pid, *self.worker_pids()):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        return total / os.sysconf("SC_CLK_TCK")
+
 
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -97,25 +110,25 @@ def rss_kib(pid: int) -> int:
 def running_server(
     db_url: str,
     *,
-    kind: str = "app",
+    kind: str = "service",
     port: int = 8765,
     workers: int = 2,
     threads: int = 4,
     server_name: str = "gunicorn",
 ) -> Iterator[Server]:
-    """Start the bench app in its own process group; stop exactly that group.
+    """Start a bench app (`kind`: bench.app.KINDS) in its own process group, pinned to the
+    server CPU; stop exactly that group.
 
     `gunicorn`: `python -m bench.serve`, i.e. `alertsvc.server.serve`'s options (production).
     `granian`: `granian --interface wsgi` with `threads` blocking threads (a comparison)."""
     log = (out_dir() / f"server-{port}.log").open("wb")
-    env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_DB_URL": db_url}
+    env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_DB_URL": db_url, "BENCH_KIND": kind}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     if server_name == "granian":
-        target = "bench.app:raw_wsgi" if kind == "raw" else "bench.granian_app:app"
         command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws",
                    "--workers", str(workers), "--blocking-threads", str(threads),
                    "--runtime-threads", "1", "--host", HOST, "--port", str(port),
-                   target]  # fmt: skip
+                   "bench.granian_app:app"]  # fmt: skip
     else:
         command = [sys.executable, "-m", "bench.serve", "--db-url", db_url, "--kind", kind,
                    "--bind", f"{HOST}:{port}", "--workers", str(workers),
@@ -127,7 +140,7 @@ def running_server(
     )  # fmt: skip
     server = Server(proc, port)
     try:
-        _wait_ready(server, kind)
+        _wait_ready(server)
         yield server
     finally:
         if proc.poll() is None:
@@ -140,14 +153,14 @@ def running_server(
         log.close()
 
 
-def _wait_ready(server: Server, kind: str) -> None:
-    path = "/" if kind == "raw" else HELLO_PATH
+def _wait_ready(server: Server) -> None:
+    """Both apps answer `GET /healthz` (the floor's is as bare as the floor)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited; see {out_dir()}/server-{server.port}.log")
         try:
-            with urllib.request.urlopen(server.base + path, timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(server.base + "/healthz", timeout=2) as r:  # noqa: S310
                 if r.status == 200 and len(server.worker_pids()) > 0:
                     time.sleep(0.5)
                     return
@@ -175,19 +188,6 @@ def check_script(devices: list[int], name: str, path: str = "/v1/check") -> Path
         "end\n"
     )
     return script
-
-
-def pk_script(teens: int, name: str) -> Path:
-    path = out_dir() / f"{name}.lua"
-    path.write_text(
-        "local n = 0\n"
-        "request = function()\n"
-        "  n = n + 1\n"
-        "  return wrk.format('GET',"
-        f" string.format('{PK_PATH}?id=teen_b%08d', (n * 7919) % {teens}))\n"
-        "end\n"
-    )
-    return path
 
 
 @dataclass(frozen=True)
@@ -265,11 +265,6 @@ def _post_check(i: int, device: int) -> bytes:
 
 def check_request(devices: list[int]) -> Callable[[int], bytes]:
     return lambda i: _post_check(i, devices[i % len(devices)])
-
-
-def get_request(path: str) -> Callable[[int], bytes]:
-    raw = f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
-    return lambda i: raw
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:

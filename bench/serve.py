@@ -1,8 +1,8 @@
-"""Run the bench app under the production server config (`alertsvc.server.serve`).
+"""Run a bench app under the production server config (`alertsvc.server.serve`).
 
-`python -m bench.serve --db-url URL --kind app|raw|floor --bind 127.0.0.1:PORT`
+`python -m bench.serve --db-url URL --kind service|floor --bind 127.0.0.1:PORT`
 Only the loaded WSGI callable differs from `alertsvc serve`: the gunicorn options are the
-ones `alertsvc.server.serve` sets (gthread, keepalive 5 s, ...).
+ones `alertsvc.server.serve` sets (gthread, keepalive 5 s, the GC hook, ...).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import argparse
 from typing import Any
 
 from alertsvc import server
+from bench.app import KINDS
 from bench.common import bench_settings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db-url", required=True)
-    parser.add_argument("--kind", choices=("app", "raw", "floor"), default="app")
+    parser.add_argument("--kind", choices=KINDS, default="service")
     parser.add_argument("--bind", default="127.0.0.1:8765")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -25,17 +26,9 @@ def main() -> None:
     settings = bench_settings(args.db_url)
 
     def load(self: Any) -> Any:
-        if args.kind == "raw":
-            from bench.app import raw_wsgi
+        from bench.app import make_app
 
-            return raw_wsgi
-        if args.kind == "floor":
-            from bench.floor import make_floor_app
-
-            return make_floor_app(self._settings)
-        from bench.app import make_bench_app
-
-        return make_bench_app(self._settings)
+        return make_app(args.kind, self._settings)
 
     server._Gunicorn.load = load  # same options, different callable
     server.serve(settings, bind=args.bind, workers=args.workers, threads=args.threads)

@@ -1,41 +1,48 @@
-"""1. Throughput: /v1/check versus a hello-world route of the same app, A/B/A/B with wrk."""
+"""Throughput against the floor (issue 19): the service's check and healthz as ratios to the
+floor, served the same way and measured in the same round.
+
+The floor (`bench.app.make_floor_app`) is the least a route that reads the database can cost:
+a bare Flask app doing one indexed read of the device by its bearer token's digest. Each app
+runs in its own server, one worker x 4 threads, pinned to CPU 0 (wrk runs on the other CPU);
+wrk -c16 rotates over the same 2,000 device tokens after a warm-up that checks every one. A
+round runs floor, healthz and check in turn, with the load average beside it; three rounds.
+
+`--server both` runs each round under gunicorn (production, `alertsvc.server.serve`'s
+options) and then under granian, so the two compare on the same minute of the machine. Each
+figure also comes as requests per CPU-second of the server's processes (their user + system
+time over the run), which says which server serves more per CPU even when one of them did
+not get all of CPU 0.
+"""
 
 from __future__ import annotations
 
 import json
 import urllib.request
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
 from alertsvc.services.demo import school_zone_now
-from bench.common import HELLO_PATH, PK_PATH, load_note, median, save_result
-from bench.loadgen import check_script, pk_script, running_server, warm_up, wrk
+from bench.common import load_note, median, save_result
+from bench.loadgen import Server, check_script, running_server, warm_up, wrk
 from bench.seed import ensure_database, token
 
 # One worker process: with two, gthread workers accept wrk's 16 connections unevenly (one
-# worker often takes nearly all), so a run measured one core or two by chance (hello-world
-# 1,400/s or 3,900/s back to back) and A/B ratios swung from 0.3 to 1.6. One worker gives
-# the server one core and leaves the other to wrk and the database, the same for A and B.
+# worker often takes nearly all), so a run measured one core or two by chance and ratios
+# swung from 0.3 to 1.6. One worker gives the server one core and leaves the other to wrk and
+# the database, the same for every route.
 WORKERS, THREADS, CONNECTIONS = 1, 4, 16
+SERVERS = ("gunicorn", "granian")
+ROUTES = ("floor", "healthz", "check")
+ROUNDS = 3
 
 
-def server_description(server_name: str, threads: int) -> str:
+def server_description(server_name: str) -> str:
     """The server config a result was measured on, as the result says it."""
     if server_name == "gunicorn":
-        return f"gunicorn gthread {WORKERS} worker x {threads} threads (alertsvc.server)"
-    return f"granian --interface wsgi, {WORKERS} worker, {threads} blocking threads"
-
-
-def result_name(kind: str, db: str, server_name: str, threads: int, quick: bool) -> str:
-    """`throughput-sqlite`, `latency-postgres-granian-t2-quick`, ...: the default server
-    config has no suffix, so results taken on it keep their names across sessions."""
-    return (
-        f"{kind}-{db}"
-        + ("" if server_name == "gunicorn" else f"-{server_name}")
-        + ("" if threads == THREADS else f"-t{threads}")
-        + ("-quick" if quick else "")
-    )
+        return f"gunicorn gthread {WORKERS} worker x {THREADS} threads (alertsvc.server)"
+    return f"granian --interface wsgi, {WORKERS} worker, {THREADS} blocking threads"
 
 
 def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
@@ -53,56 +60,98 @@ def reason_mix(base: str, devices: list[int]) -> dict[str, int]:
     return dict(reasons.most_common())
 
 
-def run(
-    db: str, quick: bool, server_name: str = "gunicorn", threads: int | None = None
-) -> dict[str, Any]:
-    threads = threads or THREADS
+def _measure(server: Server, path: str, seconds: float, script: Any) -> dict[str, Any]:
+    """One wrk run, with the server's CPU time over it."""
+    cpu = server.cpu_seconds()
+    r = wrk(server.base + path, seconds, script=script, connections=CONNECTIONS)
+    used = server.cpu_seconds() - cpu
+    return {**vars(r), "server_cpu_seconds": used,
+            "per_cpu_second": r.requests / used if used > 0 else float("nan")}  # fmt: skip
+
+
+def run(db: str, quick: bool, server_name: str = "gunicorn") -> dict[str, Any]:
+    servers = SERVERS if server_name == "both" else (server_name,)
     teens = 2_000 if quick else 20_000
-    # 2,000 polled devices: the warm-up reaches every one, so the measured runs see the
-    # steady mix (re-deliveries, caps, outside hours, new nudges as caps expire).
     polled = list(range(2_000))
-    seconds, pairs, warm = (2, 2, 3) if quick else (8, 3, 8)
+    seconds = 3 if quick else 8
     url = ensure_database(db, teens, school_zone_now(datetime.now(UTC)))
-    script = check_script(polled, f"check-{db}")
-    runs: list[dict[str, Any]] = []
-    with running_server(url, workers=WORKERS, threads=threads, server_name=server_name) as server:
-        check_url, hello_url = server.base + "/v1/check", server.base + HELLO_PATH
-        # Warm-up: every polled device checked at least once (their first nudges are written
-        # here), then caches and pools are warm.
-        warm_up(check_url, script, (1 if quick else 2) * len(polled), CONNECTIONS)
-        wrk(hello_url, warm, connections=CONNECTIONS)
-        for _ in range(pairs):
-            load = load_note()
-            a = wrk(check_url, seconds, script=script, connections=CONNECTIONS)
-            b = wrk(hello_url, seconds, connections=CONNECTIONS)
-            runs.append({"check": vars(a), "hello": vars(b), "ratio": a.rps / b.rps, "load": load})
-            print(f"  {db}: check {a.rps:.0f}/s  hello {b.rps:.0f}/s  ratio {a.rps / b.rps:.3f}"
-                  f"  ({load})")  # fmt: skip
-        pk = wrk(
-            server.base + PK_PATH, seconds, script=pk_script(teens, "pk"),
-            connections=CONNECTIONS,
-        )  # fmt: skip
-        mix = reason_mix(server.base, polled[::7])
-    with running_server(
-        url, kind="raw", workers=WORKERS, threads=threads, server_name=server_name
-    ) as server:
-        raw = wrk(server.base + "/", seconds, connections=CONNECTIONS)
-    result = {
+    script = check_script(polled, f"throughput-{db}")
+    scripts = {"floor": script, "healthz": None, "check": script}
+    paths = {"floor": "/v1/check", "healthz": "/healthz", "check": "/v1/check"}
+    rounds: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        apps: dict[str, dict[str, Server]] = {}
+        port = 8765
+        for name in servers:
+            apps[name] = {}
+            for kind in ("service", "floor"):
+                apps[name][kind] = stack.enter_context(running_server(
+                    url, kind=kind, port=port, workers=WORKERS, threads=THREADS,
+                    server_name=name,
+                ))  # fmt: skip
+                port += 1
+            # Every polled device checked (their first nudges written) before anything is
+            # timed, then caches and pools are warm on both apps.
+            warm_up(apps[name]["service"].base + "/v1/check", script, 2 * len(polled),
+                    CONNECTIONS)  # fmt: skip
+            warm_up(apps[name]["floor"].base + "/v1/check", script, len(polled), CONNECTIONS)
+        for _ in range(ROUNDS):
+            row: dict[str, Any] = {"load": load_note()}
+            for name in servers:
+                app_of = {"floor": apps[name]["floor"], "healthz": apps[name]["service"],
+                          "check": apps[name]["service"]}  # fmt: skip
+                figures = {
+                    route: _measure(app_of[route], paths[route], seconds, scripts[route])
+                    for route in ROUTES
+                }
+                for route in ROUTES:
+                    figures[route]["over_floor"] = figures[route]["rps"] / figures["floor"]["rps"]
+                row[name] = figures
+                print(f"  {db} {name:8}: " + "  ".join(
+                    f"{route} {figures[route]['rps']:.0f}/s"
+                    f" ({figures[route]['over_floor']:.2f}x,"
+                    f" {figures[route]['per_cpu_second']:.0f}/CPU-s)"
+                    for route in ROUTES
+                ) + f"  ({row['load']})")  # fmt: skip
+            rounds.append(row)
+        mix = reason_mix(apps[servers[0]]["service"].base, polled[::7])
+    summary = {
+        name: {
+            f"{route}_{key}": median([r[name][route][key] for r in rounds])
+            for route in ROUTES
+            for key in ("rps", "over_floor", "per_cpu_second")
+        }
+        for name in servers
+    }
+    for name, s in summary.items():
+        print(f"  {db} {name}: median check/floor {s['check_over_floor']:.2f},"
+              f" healthz/floor {s['healthz_over_floor']:.2f};"
+              f" checks per CPU-second {s['check_per_cpu_second']:.0f}")  # fmt: skip
+    result: dict[str, Any] = {
         "db": db,
         "teens": teens,
         "polled_devices": len(polled),
-        "server": server_description(server_name, threads),
-        "wrk": f"-t1 -c{CONNECTIONS} -d{seconds}s, {pairs} A/B pairs after a warm-up pass",
-        "runs": runs,
-        "median_ratio": median([r["ratio"] for r in runs]),
-        "check_rps_median": median([r["check"]["rps"] for r in runs]),
-        "hello_rps_median": median([r["hello"]["rps"] for r in runs]),
-        "flask_raw_pk_rps": pk.rps,
-        "raw_wsgi_rps": raw.rps,
+        "servers": {name: server_description(name) for name in servers},
+        "wrk": f"-t1 -c{CONNECTIONS} -d{seconds}s, {ROUNDS} rounds of"
+        f" {'/'.join(ROUTES)} under {' then '.join(servers)}",
+        "rounds": rounds,
+        "medians": summary,
         "reason_mix_sample": mix,
-        "errors": sum(r["check"]["errors"] + r["hello"]["errors"] for r in runs) + pk.errors,
+        "errors": sum(r[n][route]["errors"] for r in rounds for n in servers for route in ROUTES),
     }
-    print(f"  {db}: median check/hello {result['median_ratio']:.3f}; pk {pk.rps:.0f}/s;"
-          f" raw WSGI {raw.rps:.0f}/s; mix {mix}")  # fmt: skip
-    save_result(result_name("throughput", db, server_name, threads, quick), result)
+    if len(servers) == 2:
+        # Per round, so both servers' figures share the machine's state; then the median.
+        result["granian_over_gunicorn"] = {
+            f"{route}_{key}": median(
+                [r["granian"][route][key] / r["gunicorn"][route][key] for r in rounds]
+            )
+            for route in ROUTES
+            for key in ("rps", "per_cpu_second")
+        }
+        g = result["granian_over_gunicorn"]
+        print(f"  {db} granian / gunicorn: checks {g['check_rps']:.2f}x,"
+              f" checks per CPU-second {g['check_per_cpu_second']:.2f}x")  # fmt: skip
+    print(f"  {db}: answers (a sample of the polled devices): {mix}")
+    suffix = "" if server_name == "gunicorn" else f"-{server_name}"
+    save_result(f"throughput-{db}{suffix}" + ("-quick" if quick else ""), result)
     return result

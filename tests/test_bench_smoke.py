@@ -5,20 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from alertsvc.config import RateLimits, Settings
-from bench.common import HELLO_PATH
-from tests.api.checking import check, make_teen, pair, put_schedule
-from tests.support import Api
-
 BENCH_MODULES = (
-    "bench.common", "bench.seed", "bench.app", "bench.loadgen", "bench.throughput",
-    "bench.ablation", "bench.latency", "bench.scale", "bench.memory", "bench.profile",
-    "bench.decide_bench", "bench.polls", "bench.instructions", "bench.ics", "bench.__main__",
+    "bench.common", "bench.seed", "bench.app", "bench.loadgen", "bench.serve",
+    "bench.throughput", "bench.latency", "bench.scale", "bench.memory", "bench.decide_bench",
+    "bench.polls", "bench.instructions", "bench.ics", "bench.__main__",
 )  # fmt: skip
 
 
@@ -64,8 +58,10 @@ def test_instruction_steps_answer_200_in_process_at_the_fixed_instant(
     url = seed.ensure_database("sqlite", 30, "America/New_York")
     at = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # a Sunday, 10:00 in New York
     send = instructions.serve_in_process(url, at, devices=30)
-    for step in instructions.STEPS:
+    for step in instructions.REQUEST_STEPS:
         assert {status for status, _ in send(step, 40)} == {"200 OK"}, step
+    floor = json.loads(send("floor", 1)[0][1])
+    assert floor == {"device": "dev_b00000000", "teen": seed.teen_id(0)}
     for _, body in send("check", 30):
         answer = json.loads(body)
         assert answer["nudge"] is None
@@ -104,38 +100,40 @@ def test_server_log_durations_count_only_the_route_after_the_mark(
     assert server.durations_ms(0, "/v1/check") == [0.25, 0.5, 9.0]
 
 
-def test_ablation_steps_add_up_to_each_step_time() -> None:
-    from bench.ablation import increments
+def test_the_floor_reads_the_device_by_its_token_and_answers_its_healthz(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The floor does the check's least: a token that names a device gets it (200), one that
+    names none gets 401, so its read really ran; `/healthz` answers for the readiness probe."""
+    from bench import seed
+    from bench.app import make_floor_app
+    from bench.common import bench_settings
 
-    added = increments({"hello": 280.0, "shape": 330.0, "subject": 440.0, "check": 550.0})
-    assert added == {"hello": 280.0, "shape": 50.0, "subject": 110.0, "check": 110.0}
-
-
-def test_ablation_routes_answer_like_a_check_with_csrf_on(parent: Api, settings: Settings) -> None:
-    """The steps measure the check's request and read, not an error page: with CSRF on (as
-    the bench server runs), a device's POST gets a check-shaped 200, and a token that names
-    no device gets 401 from the subject step, so its read really ran."""
-    from bench.app import make_bench_app
-
-    teen_id = make_teen(parent)
-    put_schedule(parent, teen_id)
-    device = pair(parent, teen_id)
-    checked = check(device)
-    bench = make_bench_app(replace(settings, csrf_enabled=True, rate_limits=RateLimits(False)))
-    client = Api(bench.test_client())
-    try:
-        assert client.get(HELLO_PATH).status_code == 200
-        for path in ("/v1/bench/shape", "/v1/bench/subject"):
-            answer = client.as_(device.token).post(path, {})
-            assert answer.status_code == 200, answer.get_data(as_text=True)
-            assert answer.get_json().keys() == checked.keys()
-        assert client.as_("no-such-token").post("/v1/bench/subject", {}).status_code == 401
-        assert client.as_(None).post("/v1/bench/shape", {}).status_code == 401
-    finally:
-        bench.extensions["alertsvc"].engine.dispose()
+    monkeypatch.setattr(seed, "out_dir", lambda: tmp_path)
+    client = make_floor_app(bench_settings(seed.ensure_database("sqlite", 3, "UTC"))).test_client()
+    bearer = {"Authorization": f"Bearer {seed.token(2)}"}
+    answer = client.post("/v1/check", json={}, headers=bearer)
+    assert answer.status_code == 200
+    assert answer.get_json() == {"device": "dev_b00000002", "teen": seed.teen_id(2)}
+    no_device = {"Authorization": "Bearer no-such-token"}
+    assert client.post("/v1/check", json={}, headers=no_device).status_code == 401
+    assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("command", ["throughput", "ablation", "latency", "memory", "scale"])
+@pytest.mark.parametrize("part", ["log_line", "metrics", "request_id"])
+def test_each_part_runs_as_its_callgrind_child_does(part: str) -> None:
+    """The child valgrind runs for a part, without valgrind: it sets the part up as the
+    server does (its own process: logging and the metrics directory are process-wide) and
+    calls it; the log line goes to /dev/null, not to the child's stderr."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "bench.instructions", "--child", part, "20", "5", "-", "-"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("command", ["throughput", "latency", "memory", "scale"])
 def test_every_command_line_option_reaches_a_parameter_of_its_benchmark(command: str) -> None:
     """`python -m bench` passes each command its options by name: a renamed parameter
     would fail here, not an hour into a benchmark run."""
@@ -143,7 +141,7 @@ def test_every_command_line_option_reaches_a_parameter_of_its_benchmark(command:
 
     from bench.__main__ import _options
 
-    args = argparse.Namespace(server="granian", threads=2, checks=10, minutes=1.0)
+    args = argparse.Namespace(server="both", checks=10, minutes=1.0)
     options = _options(command, args)
     run = importlib.import_module(f"bench.{command}").run
     bound = inspect.signature(run).bind("sqlite", True, **options)
