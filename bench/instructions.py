@@ -11,12 +11,12 @@ instant, with one hash seed. The difference divided by MANY - FEW is one request
 start-up, imports and warm-up cancel out.
 
 The request steps (REQUEST_STEPS) are WSGI calls of an app from bench.app: `floor` is the
-floor app's `POST /v1/check` with the check's own environs (bearer token, JSON body). In
-process, logging is not configured (the access log line is dropped at its level check) and
-metrics go to the process's own registry; the parts steps (PART_STEPS) count, with no Flask
-at all, what the server adds or every request pays: one JSON access-log line written (to
-/dev/null), one request observed in Prometheus's multiprocess files (as `alertsvc serve`
-sets them up) and one fresh request id.
+floor app's `POST /v1/check` with the check's own environs (bearer token, JSON body). Every
+child logs and counts as `alertsvc serve` does (`_as_the_server`: JSON lines to stderr, here
+/dev/null; Prometheus multiprocess files), so a request's figure includes its access-log line
+and its metrics. The parts steps (PART_STEPS) count, with no Flask at all, what every request
+pays: one JSON access-log line written, one request observed in the multiprocess files and
+one fresh request id.
 
 What it does not count: gunicorn and the socket, cache misses and GIL handoffs (the reasons a
 step costs more in the server than in a loop), and PostgreSQL's own work (another process),
@@ -124,6 +124,7 @@ def serve_in_process(db_url: str, at: datetime, devices: int) -> Callable[[str, 
 def _child(step: str, n: int, devices: int, db_url: str, at: str) -> None:
     """Runs under valgrind: warm up (on the service, every device checked twice; the step once
     per device), settle the heap as the server does, then n requests of the step."""
+    _as_the_server()
     from alertsvc.server import settle_heap
 
     if step in PART_STEPS:
@@ -144,25 +145,30 @@ def _child(step: str, n: int, devices: int, db_url: str, at: str) -> None:
         raise SystemExit(f"{step}: {len(bad)} answers were not 200, e.g. {bad[0]!r}")
 
 
+def _as_the_server() -> None:
+    """Log and count as `alertsvc.server.serve` does: JSON lines to stderr (here /dev/null; valgrind
+    keeps its own copy of the descriptor for its summary) and Prometheus multiprocess files in
+    a directory set before anything imports prometheus_client."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-prom-")
+    parent = os.fdopen(os.dup(2), "w")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    from alertsvc.logs import configure_logging
+
+    configure_logging()  # its handler writes to fd 2: /dev/null
+    sys.stderr = parent  # a failure's message still reaches the parent
+
+
 def _part(step: str) -> Callable[[], object]:
     """One call of a part every request pays, set up as the server sets it up."""
     if step == "log_line":
         import logging
 
-        from alertsvc.logs import configure_logging
-
-        # The process's stderr (fd 2) to /dev/null, so the handler writes as it does in the
-        # server; valgrind keeps its own copy of the descriptor for its summary.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-        configure_logging()
         access_log = logging.getLogger("alertsvc.access")
         assert access_log.isEnabledFor(logging.INFO), "the line would be dropped unwritten"
         extra = {"method": "POST", "route": "/v1/check", "status": 200, "duration_ms": 1.23,
                  "request_id": "0" * 32}  # fmt: skip
         return lambda: access_log.info("request", extra=extra)
     if step == "metrics":
-        # Before anything imports prometheus_client, as `alertsvc.server.serve` does.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-prom-")
         from alertsvc.metrics import observe_request
 
         return lambda: observe_request("POST", "/v1/check", 200, 0.0012)
@@ -194,7 +200,7 @@ def _counts(step: str, sizes: tuple[int, int], devices: int, base: Path, at: dat
         ]  # fmt: skip
         # One hash seed for every child: str hashes decide dict layouts and collisions, and a
         # random seed per process moves the totals by more than a request costs. No metrics
-        # directory from outside: only the `metrics` part sets one, its own.
+        # directory from outside: each child makes its own (`_as_the_server`).
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         runs.append(
