@@ -36,7 +36,11 @@ def exception_without_values(exc: BaseException) -> str:
     return "Traceback (most recent call last):\n" + "\nwhich led to:\n".join(parts)
 
 
-def _timestamp(created: float, _second: list[tuple[int, str]] = [(-1, "")]) -> str:  # noqa: B006
+# The last second formatted, and its text (replaced whole, so threads never see half of it).
+_last_second: tuple[int, str] = (-1, "")
+
+
+def _timestamp(created: float) -> str:
     """`created` as ISO 8601 UTC to the millisecond, as `datetime.fromtimestamp(created,
     UTC).isoformat(timespec="milliseconds")` writes it; the part up to the second is formatted
     once per second (a log line per request would otherwise format the same date each time)."""
@@ -44,10 +48,11 @@ def _timestamp(created: float, _second: list[tuple[int, str]] = [(-1, "")]) -> s
     micros = round((created - second) * 1_000_000)  # rounded to the microsecond, as datetime
     if micros >= 1_000_000:
         second, micros = second + 1, micros - 1_000_000
-    cached_second, prefix = _second[0]
+    global _last_second  # a one-entry memo
+    cached_second, prefix = _last_second
     if second != cached_second:
         prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        _second[0] = (second, prefix)
+        _last_second = (second, prefix)
     return f"{prefix}.{micros // 1000:03d}+00:00"
 
 

@@ -48,35 +48,34 @@ DB_POOL_CHECKED_OUT = Gauge(
 )
 
 
-# The REQUESTS child per (method, route, status): prometheus_client's `labels()` validates and
-# looks up its arguments under a lock on every call; a route's child never changes. Routes are
-# templates, so the keys are few; the bound only stops odd methods from growing it.
-_request_children: dict[tuple[str, str, int], Any] = {}
+# Labelled children, memoised: prometheus_client's `labels()` validates and looks up its
+# arguments under a lock on every call, and a label set's child never changes. Labels are
+# route templates, statuses and reason codes, so the keys are few; the bound only stops odd
+# methods from growing the memo.
+_children: dict[tuple[object, ...], Any] = {}
 _MAX_CHILDREN = 1024
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    key = (metric, *labels)
+    child = _children.get(key)
+    if child is None:
+        child = metric.labels(*labels)
+        if len(_children) < _MAX_CHILDREN:
+            _children[key] = child
+    return child
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """One answered request: its duration by route template, and an error by status."""
-    key = (method, route, status)
-    child = _request_children.get(key)
-    if child is None:
-        child = REQUESTS.labels(method, route, str(status))
-        if len(_request_children) < _MAX_CHILDREN:
-            _request_children[key] = child
-    child.observe(seconds)
+    _child(REQUESTS, method, route, str(status)).observe(seconds)
     if status >= 400:
-        ERRORS.labels(str(status)).inc()
-
-
-_check_children: dict[str, Any] = {}
+        _child(ERRORS, str(status)).inc()
 
 
 def observe_check(reason: str, seconds: float, *, new_nudge: bool, redelivered: bool) -> None:
     """One answered check: its reason, its time, and a new or a re-delivered nudge."""
-    child = _check_children.get(reason)
-    if child is None:  # reasons are the decision's fixed codes
-        child = _check_children[reason] = CHECKS.labels(reason)
-    child.inc()
+    _child(CHECKS, reason).inc()
     CHECK_LATENCY.observe(seconds)
     if new_nudge:
         NUDGES.inc()
