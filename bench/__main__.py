@@ -19,6 +19,8 @@ COMMANDS = {
                 " (goal: check/floor p99 <= 1.5)"),
     "instructions": ("instructions", "callgrind: instructions per request (floor, healthz,"
                      " check in 4 languages) and per part; SQLite"),
+    "served": ("served", "callgrind: instructions per request as gunicorn serves them (floor,"
+               " healthz, check), the server's part; SQLite"),
     "decide": ("decide_bench", "decide() calls per second on one core (pure)"),
     "scale": ("scale", "check p50 with 1k, 100k and 1M teens at a fixed modest rate"),
     "polls": ("polls", "polls per teen, every 60 s vs following next_check_at; delay, bell"
@@ -27,8 +29,8 @@ COMMANDS = {
     "ics": ("ics", "the worst 1 MiB calendar files, each imported within 2 s (SQLite)"),
 }  # fmt: skip
 # The benchmarks that run once, not once per database: the pure ones (no server, no
-# database) and `instructions` and `ics` (in-process, SQLite only).
-ONCE = ("decide", "polls", "instructions", "ics")
+# database), `instructions`, `served` and `ics` (SQLite only).
+ONCE = ("decide", "polls", "instructions", "served", "ics")
 
 
 def _dbs(choice: str) -> list[str]:

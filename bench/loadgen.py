@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +115,15 @@ def running_server(
     workers: int = 2,
     threads: int = 4,
     server_name: str = "gunicorn",
+    prefix: Sequence[str] = (),
+    ready_seconds: float = 60,
 ) -> Iterator[Server]:
     """Start a bench app (`kind`: bench.app.KINDS) in its own process group, pinned to the
     server CPU; stop exactly that group.
 
     `gunicorn`: `python -m bench.serve`, i.e. `alertsvc.server.serve`'s options (production).
-    `granian`: `granian --interface wsgi` with `threads` blocking threads (a comparison)."""
+    `granian`: `granian --interface wsgi` with `threads` blocking threads (a comparison).
+    `prefix` runs the command under another (valgrind, for `bench.served`)."""
     log = (out_dir() / f"server-{port}.log").open("wb")
     env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_DB_URL": db_url, "BENCH_KIND": kind}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -134,13 +137,13 @@ def running_server(
                    "--bind", f"{HOST}:{port}", "--workers", str(workers),
                    "--threads", str(threads)]  # fmt: skip
     proc = subprocess.Popen(
-        command,
+        [*prefix, *command],
         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, env=env,
         preexec_fn=_pin_server,
     )  # fmt: skip
     server = Server(proc, port)
     try:
-        _wait_ready(server)
+        _wait_ready(server, ready_seconds)
         yield server
     finally:
         if proc.poll() is None:
@@ -153,9 +156,9 @@ def running_server(
         log.close()
 
 
-def _wait_ready(server: Server) -> None:
+def _wait_ready(server: Server, seconds: float) -> None:
     """Both apps answer `GET /healthz` (the floor's is as bare as the floor)."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited; see {out_dir()}/server-{server.port}.log")
@@ -166,7 +169,7 @@ def _wait_ready(server: Server) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("server did not become ready in 60 s")
+    raise RuntimeError(f"server did not become ready in {seconds:.0f} s")
 
 
 # --- wrk ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 BENCH_MODULES = (
     "bench.common", "bench.seed", "bench.app", "bench.loadgen", "bench.serve",
     "bench.throughput", "bench.latency", "bench.scale", "bench.memory", "bench.decide_bench",
-    "bench.polls", "bench.instructions", "bench.ics", "bench.__main__",
+    "bench.polls", "bench.instructions", "bench.served", "bench.ics", "bench.__main__",
 )  # fmt: skip
 
 
@@ -67,6 +67,19 @@ def test_instruction_steps_answer_200_in_process_at_the_fixed_instant(
         assert answer["nudge"] is None
         next_check = datetime.fromisoformat(answer["next_check_at"])
         assert at + timedelta(seconds=60) <= next_check <= at + timedelta(hours=1)
+
+
+def test_served_count_is_read_from_a_callgrind_dump() -> None:
+    from bench.served import dumped_total
+
+    dump = (
+        "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 42\n"
+        "events: Ir\nsummary: 123456789\n\nfl=(1) x.py\n"
+    )
+    assert dumped_total(dump) == 123_456_789
+    assert dumped_total(dump.replace("summary:", "totals:")) == 123_456_789
+    with pytest.raises(RuntimeError, match="no total"):
+        dumped_total("events: Ir\n")
 
 
 def test_callgrind_total_is_read_from_its_summary() -> None:
