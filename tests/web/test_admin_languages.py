@@ -17,6 +17,7 @@ from werkzeug.test import TestResponse
 
 from alertsvc.db.repositories.experiments import load_experiment
 from alertsvc.domain.message import Localized
+from alertsvc.i18n.pseudo import pseudo
 from alertsvc.services import accounts
 from alertsvc.services.experiments import StoredExperiment
 from tests.support import FakeClock
@@ -189,6 +190,23 @@ def test_the_experiment_page_and_its_flash_speak_the_pseudo_language(
         follow_redirects=True,
     )
     assert "Éẋþéŕîɱéñţ copy-languages îš šţàŕţéđ." in _texts(started.get_data(as_text=True))
+
+
+def test_every_label_and_option_is_said_once_and_a_language_keeps_its_own_name(
+    admin: Pages,
+) -> None:
+    page = admin.client.get("/admin/experiments/new", headers=PSEUDO).get_data(as_text=True)
+    assert f'<label for="key">{pseudo("Key")}</label>' in page  # ui.field
+    assert pseudo("Holdout: no reminders for these teens") in page  # admin.checkbox
+    assert f"<legend>{pseudo('Languages')}</legend>" in page  # admin.checkboxes
+    assert f'<option selected value="">{pseudo("Every language")}</option>' in page
+    assert '<option lang="es" value="es">Español</option>' in page
+    assert '<span lang="es">Español</span>' in page
+    assert "[[" not in page
+    switch = admin.client.get("/admin/kill-switch", headers=PSEUDO).get_data(as_text=True)
+    confirm = pseudo("Type %(word)s to confirm") % {"word": "STOP"}
+    assert f'<label for="confirm">{confirm}</label>' in switch
+    assert "[[" not in switch
 
 
 def test_a_form_error_speaks_the_pseudo_language(admin: Pages) -> None:
