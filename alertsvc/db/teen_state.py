@@ -6,6 +6,7 @@ processes answering checks for the same teen at once cannot both emit a nudge or
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -64,6 +65,20 @@ def state_from_row(
 def load_state(session: Session, teen_id: str) -> tuple[NudgeState, int | None]:
     row = session.execute(select(*STATE_COLUMNS).where(TeenState.teen_id == teen_id)).first()
     return state_from_row(row)
+
+
+def load_states(session: Session, teen_ids: Collection[str]) -> dict[str, NudgeState]:
+    """Each teen's state as `load_state` reads it, in one query; a teen without a row gets
+    the empty state."""
+    states = dict.fromkeys(teen_ids, NudgeState())
+    if not states:
+        return states
+    rows = session.execute(
+        select(TeenState.teen_id, *STATE_COLUMNS).where(TeenState.teen_id.in_(states))
+    )
+    for teen_id, *columns in rows:
+        states[teen_id] = state_from_row(tuple(columns))[0]
+    return states
 
 
 def _values(state: NudgeState) -> dict[str, object]:

@@ -62,7 +62,6 @@ __all__ = [
     "NATIVE_NAMES",
     "PSEUDO_TAG",
     "Language",
-    "Said",
     "best_language",
     "language",
     "supported_tag",
@@ -74,14 +73,6 @@ def _catalog_of(locale: Locale) -> str | None:
     if locale.language == "pt":
         return "pt_BR"
     return locale.language if locale.language in CATALOGS else None
-
-
-class Said(str):
-    """Text already said in the reader's language (a label set from a sentence): saying it
-    again (`Language.gettext`) leaves it as it is, so a template that translates the labels
-    it shows can show it too."""
-
-    __slots__ = ()
 
 
 @dataclass(eq=False)
@@ -103,8 +94,6 @@ class Language:
         return _catalog_of(self.locale) or "en"
 
     def gettext(self, text: str) -> str:
-        if isinstance(text, Said):
-            return text
         return self.translations.gettext(text)
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:

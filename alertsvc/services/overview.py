@@ -15,7 +15,7 @@ from alertsvc.db.repositories import teens as teen_rows
 from alertsvc.db.repositories.devices import DeviceView
 from alertsvc.db.repositories.nudges import NudgeView
 from alertsvc.db.repositories.teens import TeenView
-from alertsvc.db.teen_state import load_state
+from alertsvc.db.teen_state import load_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +34,24 @@ class TeenOverview:
 
 
 def teen_overviews(session: Session, parent_id: str, now: datetime) -> list[TeenOverview]:
-    """Every teen the parent is a guardian of, with what the teens list shows about each."""
+    """Every teen the parent is a guardian of, with what the teens list shows about each: a
+    fixed number of queries for all of them, however many teens there are."""
+    teens = teen_rows.load_teens_for_parent(session, parent_id)
+    ids = [teen.id for teen in teens]
+    states = load_states(session, ids)
+    latest = nudge_rows.load_latest_for_teens(session, ids)
+    devices = device_rows.load_devices_for_teens(session, ids)
+    scheduled = schedule_rows.teens_with_schedule(session, ids)
     overviews = []
-    for teen in teen_rows.load_teens_for_parent(session, parent_id):
-        paused_until = load_state(session, teen.id)[0].paused_until
-        latest = nudge_rows.load_history(session, teen.id, 1)
+    for teen in teens:
+        paused_until = states[teen.id].paused_until
         overviews.append(
             TeenOverview(
                 teen=teen,
-                devices=tuple(device_rows.load_devices(session, teen.id)),
+                devices=tuple(devices.get(teen.id, ())),
                 paused_until=paused_until if paused_until and paused_until > now else None,
-                last_nudge=latest[0] if latest else None,
-                has_schedule=schedule_rows.load_schedule(session, teen.id) is not None,
+                last_nudge=latest.get(teen.id),
+                has_schedule=teen.id in scheduled,
             )
         )
     return overviews

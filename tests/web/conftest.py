@@ -1,18 +1,26 @@
-"""Helpers for page tests: a browser-like client that fills in forms."""
+"""Helpers for page tests: a browser-like client that fills in forms, an admin's browser and
+a session of the app's own."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from alertsvc.config import Settings
+from alertsvc.services import accounts
+from tests.support import FakeClock
 
 PASSWORD = "correct horse battery"
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "correct horse admin staple"
 
 _CSRF_INPUT = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -67,3 +75,21 @@ class Pages:
 @pytest.fixture
 def pages(app: Flask, settings: Settings) -> Pages:
     return Pages(app.test_client(), settings.session_cookie_name)
+
+
+@contextmanager
+def db_session(app: Flask) -> Iterator[Session]:
+    """A session of the app's own, to set up or read what the pages store."""
+    with app.extensions["alertsvc"].sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def admin(app: Flask, pages: Pages, clock: FakeClock) -> Pages:
+    """A browser logged in as an admin (for page tests, instead of tests/conftest.py's API
+    client with an admin's token)."""
+    with db_session(app) as session:
+        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
+        session.commit()
+    assert pages.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 302
+    return pages

@@ -5,46 +5,25 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from alertsvc.db.repositories.experiments import load_experiment
 from alertsvc.domain.message import Localized
-from alertsvc.services import accounts
+from alertsvc.i18n.pseudo import pseudo
 from alertsvc.services.experiments import StoredExperiment
-from tests.support import FakeClock
-from tests.web.conftest import Pages
+from tests.web.conftest import Pages, db_session
 
-ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "correct horse admin staple"
 KEY = "copy-languages"
 PSEUDO = {"Accept-Language": "en-XA"}
 
 
 def _texts(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
-@contextmanager
-def _db(app: Flask) -> Iterator[Session]:
-    with app.extensions["alertsvc"].sessions() as session:
-        yield session
-
-
-@pytest.fixture
-def admin(app: Flask, pages: Pages, clock: FakeClock) -> Pages:
-    with _db(app) as session:
-        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
-        session.commit()
-    assert pages.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 302
-    return pages
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -78,7 +57,7 @@ def _create(admin: Pages, data: dict[str, str] | list[tuple[str, str]]) -> TestR
 
 
 def _stored(app: Flask) -> StoredExperiment | None:
-    with _db(app) as session:
+    with db_session(app) as session:
         return load_experiment(session, KEY)
 
 
@@ -189,6 +168,23 @@ def test_the_experiment_page_and_its_flash_speak_the_pseudo_language(
         follow_redirects=True,
     )
     assert "Éẋþéŕîɱéñţ copy-languages îš šţàŕţéđ." in _texts(started.get_data(as_text=True))
+
+
+def test_every_label_and_option_is_said_once_and_a_language_keeps_its_own_name(
+    admin: Pages,
+) -> None:
+    page = admin.client.get("/admin/experiments/new", headers=PSEUDO).get_data(as_text=True)
+    assert f'<label for="key">{pseudo("Key")}</label>' in page  # ui.field
+    assert pseudo("Holdout: no reminders for these teens") in page  # admin.checkbox
+    assert f"<legend>{pseudo('Languages')}</legend>" in page  # admin.checkboxes
+    assert f'<option selected value="">{pseudo("Every language")}</option>' in page
+    assert '<option lang="es" value="es">Español</option>' in page
+    assert '<span lang="es">Español</span>' in page
+    assert "[[" not in page
+    switch = admin.client.get("/admin/kill-switch", headers=PSEUDO).get_data(as_text=True)
+    confirm = pseudo("Type %(word)s to confirm") % {"word": "STOP"}
+    assert f'<label for="confirm">{confirm}</label>' in switch
+    assert "[[" not in switch
 
 
 def test_a_form_error_speaks_the_pseudo_language(admin: Pages) -> None:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from alertsvc import create_app
@@ -26,10 +23,8 @@ from alertsvc.services import accounts, audit, flags
 from alertsvc.services.experiments import ExperimentResults, StoredExperiment, VariantResult
 from alertsvc.web.admin import results as shown
 from tests.support import FakeClock, experiment_nudge
-from tests.web.conftest import Pages
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Pages, db_session
 
-ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "correct horse admin staple"
 KEY = "copy-2026-11"
 
 
@@ -42,22 +37,6 @@ def _is_invalid(page: str, field_id: str) -> bool:
     """Whether the input or textarea `field_id` is marked invalid for screen readers."""
     tag = re.search(rf'<(?:input|textarea)[^>]*\bid="{field_id}"[^>]*>', page)
     return tag is not None and 'aria-invalid="true"' in tag.group(0)
-
-
-@contextmanager
-def _db(app: Flask) -> Iterator[Session]:
-    with app.extensions["alertsvc"].sessions() as session:
-        yield session
-
-
-@pytest.fixture
-def admin(app: Flask, pages: Pages, clock: FakeClock) -> Pages:
-    """A browser logged in as an admin."""
-    with _db(app) as session:
-        accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
-        session.commit()
-    assert pages.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 302
-    return pages
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -89,12 +68,12 @@ def _status(admin: Pages, action: str, key: str = KEY, **data: str) -> TestRespo
 
 def _stored(app: Flask, key: str = KEY) -> StoredExperiment | None:
     """The experiment as stored, or None when nothing was saved."""
-    with _db(app) as session:
+    with db_session(app) as session:
         return load_experiment(session, key)
 
 
 def _audit_actions(app: Flask) -> list[str]:
-    with _db(app) as session:
+    with db_session(app) as session:
         return [entry.action for entry in audit.list_audit(session, 100)]
 
 
@@ -167,7 +146,7 @@ def test_admin_pages_use_no_inline_styles_scripts_or_outside_assets(admin: Pages
 def test_admin_forms_need_their_csrf_token(settings: Settings, clock: FakeClock) -> None:
     app = create_app(settings.with_(csrf_enabled=True), clock=clock)
     try:
-        with _db(app) as session:
+        with db_session(app) as session:
             accounts.make_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, clock())
             session.commit()
         browser = Pages(app.test_client(), settings.session_cookie_name)
@@ -175,10 +154,10 @@ def test_admin_forms_need_their_csrf_token(settings: Settings, clock: FakeClock)
         form = {"enabled": "on", "reason": "Incident", "confirm": "STOP"}
         refused = browser.client.post("/admin/kill-switch", data=form)
         assert refused.status_code == 400
-        with _db(app) as session:
+        with db_session(app) as session:
             assert flags.get_kill_switch(session).enabled is False
         assert browser.submit("/admin/kill-switch", form).status_code == 302
-        with _db(app) as session:
+        with db_session(app) as session:
             assert flags.get_kill_switch(session).enabled is True
     finally:
         app.extensions["alertsvc"].engine.dispose()
@@ -528,7 +507,7 @@ def test_an_unknown_experiment_is_a_404_page(admin: Pages) -> None:
 def _seed(app: Flask, clock: FakeClock, plan: dict[str, tuple[int, int, int]]) -> None:
     """Per variant: (exposed teens, nudges, closed_app acks), all after the exposure."""
     now = clock.now
-    with _db(app) as session:
+    with db_session(app) as session:
         for variant, (teens, nudges, closed) in plan.items():
             ids = [f"teen_{variant}_{i}" for i in range(teens)]
             session.add_all(
@@ -679,7 +658,7 @@ def test_rate_rows_show_the_rate_and_a_signed_difference_with_their_intervals() 
 
 
 def _switch(app: Flask) -> flags.KillSwitch:
-    with _db(app) as session:
+    with db_session(app) as session:
         return flags.get_kill_switch(session)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,6 +90,26 @@ def load_devices(session: Session, teen_id: str) -> list[DeviceView]:
         select(Device).where(Device.teen_id == teen_id).order_by(Device.paired_at, Device.id)
     ).all()
     return [DeviceView(d.id, d.platform, d.paired_at, d.last_seen_at) for d in rows]
+
+
+def load_devices_for_teens(
+    session: Session, teen_ids: Collection[str]
+) -> dict[str, list[DeviceView]]:
+    """Each teen's devices in `load_devices`' order, in one query; a teen without any is
+    left out."""
+    found: dict[str, list[DeviceView]] = {}
+    if not teen_ids:
+        return found
+    rows = session.scalars(
+        select(Device)
+        .where(Device.teen_id.in_(teen_ids))
+        .order_by(Device.teen_id, Device.paired_at, Device.id)
+    )
+    for d in rows:
+        found.setdefault(d.teen_id, []).append(
+            DeviceView(d.id, d.platform, d.paired_at, d.last_seen_at)
+        )
+    return found
 
 
 def delete_device(session: Session, teen_id: str, device_id: str) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import Ack, Nudge
@@ -111,6 +112,34 @@ def load_history(
     if since is not None:
         query = query.where(Nudge.at >= since)
     nudges = session.scalars(query.order_by(Nudge.at.desc(), Nudge.id.desc()).limit(limit)).all()
+    return _with_acks(session, nudges)
+
+
+def load_latest_for_teens(session: Session, teen_ids: Collection[str]) -> dict[str, NudgeView]:
+    """Each teen's latest nudge (as `load_history(session, teen_id, 1)` finds it) with its
+    acks, in two queries whatever the number of teens; a teen without any is left out."""
+    if not teen_ids:
+        return {}
+    # The newest first by (at, id), numbered per teen: row 1 is the teen's latest. A window
+    # function, which SQLite (3.25+) and PostgreSQL both have.
+    ranked = (
+        select(
+            Nudge.id,
+            func.row_number()
+            .over(partition_by=Nudge.teen_id, order_by=(Nudge.at.desc(), Nudge.id.desc()))
+            .label("rank"),
+        )
+        .where(Nudge.teen_id.in_(teen_ids))
+        .subquery()
+    )
+    latest = session.scalars(
+        select(Nudge).join(ranked, ranked.c.id == Nudge.id).where(ranked.c.rank == 1)
+    ).all()
+    return {n.teen_id: view for n, view in zip(latest, _with_acks(session, latest), strict=True)}
+
+
+def _with_acks(session: Session, nudges: Sequence[Nudge]) -> list[NudgeView]:
+    """The nudges as views, in their order, each with its acks (one query for them all)."""
     acks: dict[str, list[AckView]] = {}
     if nudges:
         for ack in session.scalars(

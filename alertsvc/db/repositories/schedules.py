@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -78,6 +78,14 @@ def load_schedule(session: Session, teen_id: str) -> Schedule | None:
     """The teen's schedule (with its `version`), or None if the parents never set one."""
     row = session.get(ScheduleRow, teen_id)
     return None if row is None else schedule_from_row(row)
+
+
+def teens_with_schedule(session: Session, teen_ids: Collection[str]) -> set[str]:
+    """Which of the teens have a schedule, in one query."""
+    if not teen_ids:
+        return set()
+    found = session.scalars(select(ScheduleRow.teen_id).where(ScheduleRow.teen_id.in_(teen_ids)))
+    return set(found)
 
 
 @dataclass(frozen=True, slots=True)

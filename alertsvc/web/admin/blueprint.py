@@ -12,7 +12,6 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from alertsvc.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
@@ -21,7 +20,7 @@ from alertsvc.http import edge
 from alertsvc.i18n import NATIVE_NAMES
 from alertsvc.services import flags
 from alertsvc.web.admin import forms
-from alertsvc.web.admin.words import say, translate_labels
+from alertsvc.web.languages import say
 from alertsvc.web.session import logged_in_parent, login_required
 
 blueprint = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -51,9 +50,6 @@ def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, Respon
 def render(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
     """An admin page; the layout shows a banner on every page while the kill switch is on."""
     switch = flags.get_kill_switch(edge.db())
-    for value in context.values():
-        if isinstance(value, FlaskForm):
-            translate_labels(value)
     return (
         render_template(template, kill_switch=switch, language_names=NATIVE_NAMES, **context),
         status,

@@ -27,7 +27,7 @@ from alertsvc.web.admin.blueprint import (
     render,
 )
 from alertsvc.web.admin.results import ACK_LABELS, RATE_LABELS, p_value_text, rate_panels
-from alertsvc.web.admin.words import say, translate_labels
+from alertsvc.web.languages import say
 
 # The buttons for each legal status change; "stop" has its own confirmation form.
 _ACTIONS: dict[str, Status] = {
@@ -156,9 +156,6 @@ def _detail(
     experiment = stored.experiment
     if settings_form is None:
         settings_form = forms.SettingsForm(formdata=None, data=forms.settings_data(experiment))
-    translate_labels(settings_form)
-    for entry, variant in zip(settings_form.weights, experiment.variants, strict=False):
-        entry.label.text = say(msg("Weight of %(key)s", key=variant.key))
     results = service.experiment_results(edge.db(), experiment.key, edge.now())
     return render(
         "admin/experiment.html",

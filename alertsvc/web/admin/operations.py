@@ -18,7 +18,7 @@ from alertsvc.web.admin.blueprint import (
     commit_change,
     render,
 )
-from alertsvc.web.admin.words import say, translate_labels
+from alertsvc.web.languages import say
 
 AUDIT_PAGE = 100
 # What the page says after the switch is turned on (True) or off (False).
@@ -58,8 +58,6 @@ def _kill_switch_page(
     form: forms.KillSwitchForm, current: KillSwitch, *, turning_on: bool
 ) -> ResponseReturnValue:
     word = forms.KILL_SWITCH_WORDS[turning_on]
-    translate_labels(form)
-    form.confirm.label.text = say(msg("Type %(word)s to confirm", word=word))
     return render(
         "admin/kill_switch.html",
         INVALID if form.errors else 200,
