@@ -30,12 +30,6 @@ from tests.support import Api, FakeClock
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 
 
-@pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    with app.extensions["alertsvc"].sessions() as db:
-        yield db
-
-
 def add_teens(
     session: Session, count: int, country: str | None = "US", zone: str = "UTC"
 ) -> list[str]:

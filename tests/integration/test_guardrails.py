@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,12 +23,6 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 WINDOW_START = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 WINDOW_END = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
 _ids = count(1)
-
-
-@pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    with app.extensions["alertsvc"].sessions() as db:
-        yield db
 
 
 def start(session: Session, key: str, params: tuple[VariantParams, ...]) -> None:

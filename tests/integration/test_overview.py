@@ -4,11 +4,8 @@ number of teens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -27,12 +24,6 @@ NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 SCHEDULE = build_schedule(
     {"mon": [("08:00", "15:00")]}, (date(2026, 9, 2), date(2027, 6, 18)), True, {}
 )
-
-
-@pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    with app.extensions["alertsvc"].sessions() as db:
-        yield db
 
 
 def _parent(session: Session, email: str) -> str:

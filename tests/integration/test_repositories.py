@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -30,12 +28,6 @@ from alertsvc.services.inputs.exceptions import ExceptionIn
 from alertsvc.services.teens import TeenView
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
-
-
-@pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    with app.extensions["alertsvc"].sessions() as db:
-        yield db
 
 
 def parent_id(session: Session, email: str) -> str:
