@@ -8,9 +8,14 @@ resolves it once per page request and hands it to `edge.speak`, so templates, fl
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, request
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import Choice
+from wtforms.widgets import Select
 
 from alertsvc.domain.message import Sayable
 from alertsvc.http import edge
@@ -67,3 +72,16 @@ def remember(response: Response, tag: str | None) -> None:
 def say(message: Sayable) -> str:
     """A sentence (`msg(…)`) in this request's language, for a flash or a form's error."""
     return edge.language().say(message)
+
+
+class SaidOptions(Select):  # type: ignore[misc]
+    """A select whose options are said in the request's language as the page renders it (WTForms
+    writes the options, so the macros that say the labels cannot reach them); an option marked
+    with its own `lang` (a language's name in itself) stays as it is."""
+
+    @classmethod
+    def render_option(cls, choice: Choice, **kwargs: Any) -> Markup:
+        if not (choice.render_kw or {}).get("lang"):
+            choice = choice._replace(label=edge.language().gettext(choice.label))
+        option: Markup = super().render_option(choice, **kwargs)
+        return option

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from wtforms import (
@@ -29,8 +28,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from alertsvc.domain.errors import FieldError
 from alertsvc.domain.experiments import (
@@ -41,10 +40,9 @@ from alertsvc.domain.experiments import (
     params_json,
 )
 from alertsvc.domain.message import Message, msg, msg_n
-from alertsvc.http import edge
 from alertsvc.i18n import NATIVE_NAMES
 from alertsvc.services.inputs.experiments import KillSwitchIn
-from alertsvc.web.languages import say
+from alertsvc.web.languages import SaidOptions, say
 
 
 def _(text: str) -> str:
@@ -72,19 +70,6 @@ def language_choices(*, every: bool = True) -> list[SelectChoice]:
     speak, named in itself (and marked as written in it)."""
     named = [SelectChoice(tag, name, {"lang": tag}) for tag, name in NATIVE_NAMES.items()]
     return [SelectChoice(EVERY_LANGUAGE, _("Every language")), *named] if every else named
-
-
-class SaidOptions(Select):  # type: ignore[misc]
-    """A select whose options are said in the request's language as the page renders it (WTForms
-    writes the options, so the macros that say the labels cannot reach them); an option marked
-    with its own `lang` (a language's name in itself) stays as it is."""
-
-    @classmethod
-    def render_option(cls, choice: Choice, **kwargs: Any) -> Markup:
-        if not (choice.render_kw or {}).get("lang"):
-            choice = choice._replace(label=edge.language().gettext(choice.label))
-        option: Markup = super().render_option(choice, **kwargs)
-        return option
 
 
 class CopyRow(Form):  # type: ignore[misc]
