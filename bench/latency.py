@@ -75,7 +75,7 @@ def run(db: str, quick: bool) -> dict[str, Any]:
                 saturated = open_loop(server.port, wrk_max * OVERLOAD, 3 if quick else 5,
                                       check_request(polled))  # fmt: skip
                 rows.append(_point(server, db, name, repeat, saturated.achieved_rps,
-                                   [wrk_max], check_request(polled), seconds))  # fmt: skip
+                                   wrk_max, check_request(polled), seconds))  # fmt: skip
     medians = {
         name: {
             key: median([r[key] for r in rows if r["route"] == name])
@@ -112,7 +112,7 @@ def _point(
     name: str,
     repeat: int,
     max_rps: float,
-    max_runs: list[float],
+    wrk_max: float,
     make: Callable[[int], bytes],
     seconds: float,
 ) -> dict[str, Any]:
@@ -127,9 +127,9 @@ def _point(
     in_app = (f"; in the app p50 {app['app_p50_ms']:.2f} p99 {app['app_p99_ms']:.2f}"
               f" max {app['app_max_ms']:.1f} ms" if inside else "")  # fmt: skip
     print(
-        f"  {db} {name} @{SHARE:.0%} of {max_rps:.0f}/s (wrk {median(max_runs):.0f}/s)"
+        f"  {db} {name} @{SHARE:.0%} of {max_rps:.0f}/s (wrk {wrk_max:.0f}/s)"
         f" (#{repeat + 1}): p50 {r.p50_ms:.1f}"
         f" p99 {r.p99_ms:.1f} p99.9 {r.p999_ms:.1f} ms, {r.errors} errors{in_app} ({load})"
     )
-    return {"route": name, "repeat": repeat, "max_rps": max_rps, "max_runs_rps": max_runs,
+    return {"route": name, "repeat": repeat, "max_rps": max_rps, "wrk_max_rps": wrk_max,
             "load": load, **vars(r), **app}  # fmt: skip
