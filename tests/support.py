@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from alertsvc.db.models import Nudge
@@ -81,3 +85,19 @@ def experiment_nudge(nudge_id: str, teen_id: str, at: datetime, key: str, varian
         variant_key=variant,
         schedule_version=1,
     )
+
+
+@contextmanager
+def counted_statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements the session's engine sends inside the block, in order."""
+    statements: list[str] = []
+    engine = session.get_bind().engine
+
+    def note(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

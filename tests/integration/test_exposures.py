@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +23,7 @@ from alertsvc.services import experiments
 from alertsvc.services.experiments import ExperimentChanges
 from tests.api.checking import check, make_teen, pair, put_schedule
 from tests.api.test_check import IN_SCHOOL
-from tests.support import Api, FakeClock
+from tests.support import Api, FakeClock, counted_statements
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 
@@ -69,21 +67,6 @@ def exposures(session: Session, key: str) -> dict[str, str]:
         select(Exposure.teen_id, Exposure.variant_key).where(Exposure.experiment_key == key)
     )
     return dict(rows.all())
-
-
-@contextmanager
-def counted_statements(session: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = session.get_bind().engine
-
-    def note(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def test_first_check_records_one_exposure_and_later_checks_reuse_it(session: Session) -> None:

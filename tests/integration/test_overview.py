@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import Ack, Device
@@ -18,7 +17,7 @@ from alertsvc.db.teen_state import load_state, set_pause
 from alertsvc.domain.schedule import build_schedule
 from alertsvc.services import accounts, teens
 from alertsvc.services.overview import TeenOverview, teen_overviews
-from tests.support import experiment_nudge
+from tests.support import counted_statements, experiment_nudge
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 SCHEDULE = build_schedule(
@@ -93,17 +92,8 @@ def _one_by_one(session: Session, parent_id: str, now: datetime) -> list[TeenOve
 
 def _statements(session: Session, parent_id: str) -> int:
     """How many SQL statements the overview of the parent's teens sends."""
-    statements: list[str] = []
-
-    def note(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with counted_statements(session) as statements:
         teen_overviews(session, parent_id, NOW)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     return len(statements)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alertsvc.db.models import ExceptionRow, Parent, ScheduleRow
@@ -26,6 +26,7 @@ from alertsvc.domain.schedule import (
 from alertsvc.services import accounts, pairing, schedules, teens
 from alertsvc.services.inputs.exceptions import ExceptionIn
 from alertsvc.services.teens import TeenView
+from tests.support import counted_statements
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
 
@@ -65,17 +66,8 @@ def test_teen_for_parent_is_one_query_and_hides_other_families(
 ) -> None:
     owner = session.scalar(select(Parent.id).where(Parent.email == "owner@example.com"))
     stranger = parent_id(session, "stranger@example.com")
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_statements(session) as statements:
         found = teens.teen_for_parent(session, str(owner), teen.id)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert found == teen
     assert len(statements) == 1
     with pytest.raises(teens.TeenNotFoundError):
